@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './request-context.js';
+export * from './internal-signature.js';
+export * from './metrics.js';
+export * from './app.js';
+export * from './server.js';
+export * from './service-client.js';
+export { z, createRoute } from '@hono/zod-openapi';
+export * from './startup.js';

@@ -1,0 +1,27 @@
+// The request id travels with the async call chain, so a downstream call made
+// anywhere while handling a request carries the same `x-request-id`.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+interface RequestContext {
+  requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runWithRequestId<T>(requestId: string, fn: () => T): T {
+  return storage.run({ requestId }, fn);
+}
+
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
+
+const ACCEPTABLE_ID = /^[\w.:-]{1,128}$/;
+
+/** Keeps a caller's id when it is a sane token, else makes a new one. */
+export function acceptOrCreateRequestId(incoming: string | undefined | null): string {
+  return incoming && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
+}

@@ -1,0 +1,6 @@
+import { baseConfigShape, type z } from '@bamboo/kit';
+
+export const configShape = {
+  ...baseConfigShape('image'),
+};
+export type Config = z.infer<z.ZodObject<typeof configShape>>;

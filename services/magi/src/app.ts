@@ -1,0 +1,22 @@
+// magi's routes: thin handlers over the domain functions in src/.
+import { createServiceApp, type Logger, type ServiceApp } from '@bamboo/kit';
+import type { Engines } from '@bamboo/engines';
+import type { Config } from './config.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  engines: Engines;
+}
+
+export function createApp({ config, logger, engines }: AppDeps): ServiceApp {
+  const { app } = createServiceApp({
+    service: 'magi',
+    description: 'Gift values: catalog, wallets, gift sending, ledger, rankings and revenue.',
+    logger,
+    internalKey: config.BAMBOO_INTERNAL_KEY,
+    maxSkewMs: config.INTERNAL_SIGNATURE_MAX_SKEW_MS,
+    readiness: engines.readiness,
+  });
+  return app;
+}

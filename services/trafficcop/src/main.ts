@@ -1,0 +1,13 @@
+// Boot: config → stores → app → listen; graceful shutdown on SIGTERM/SIGINT.
+import { createLogger, loadConfig, serveService, startup } from '@bamboo/kit';
+import { openEngines } from '@bamboo/engines';
+import { configShape } from './config.js';
+import { createApp } from './app.js';
+
+await startup('trafficcop', async () => {
+  const config = loadConfig(configShape);
+  const logger = createLogger('trafficcop', config.LOG_LEVEL);
+  const engines = await openEngines(config, 'trafficcop');
+  const app = createApp({ config, logger, engines });
+  await serveService({ service: 'trafficcop', app, config, logger, onShutdown: [engines.close] });
+});
