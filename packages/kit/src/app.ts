@@ -11,6 +11,7 @@ import { AppError, ValidationError, errorBody } from './errors.js';
 import { createHttpMetrics, type HttpMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, acceptOrCreateRequestId, runWithRequestId } from './request-context.js';
 import { verifySignature } from './internal-signature.js';
+import { readIdentity, type Identity } from './identity.js';
 
 export type ServiceEnv = {
   Variables: {
@@ -18,6 +19,8 @@ export type ServiceEnv = {
     requestId: string;
     /** The calling service, set on signed /internal/* requests. */
     caller: string;
+    /** Who calls a public route (see identity.ts); anonymous when unsigned. */
+    identity: Identity;
   };
 };
 
@@ -37,6 +40,8 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** How long one readiness check may take before it counts as down. */
   readinessTimeoutMs?: number;
+  /** Trust identity headers on signed /v1/* requests (false only for apollo itself). */
+  identityFromGateway?: boolean;
   /** Where the service's own OpenAPI document is served; default /openapi.json. */
   openapiPath?: string;
 }
@@ -64,6 +69,9 @@ export function createServiceApp(options: ServiceAppOptions): { app: ServiceApp;
   app.use('*', requestScope(options));
   app.use('*', observe(metrics));
   app.use('/internal/*', requireInternalSignature(options.internalKey, options.maxSkewMs ?? 30_000));
+  if (options.identityFromGateway !== false) {
+    app.use('/v1/*', readIdentity(options.internalKey, options.maxSkewMs ?? 30_000));
+  }
   app.onError((error, c) => renderError(error, c));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
@@ -140,6 +148,7 @@ function requireInternalSignature(key: string, maxSkewMs: number): MiddlewareHan
       return c.json(errorBody('invalid_signature', verdict.reason), 401);
     }
     c.set('caller', verdict.caller);
+    c.set('identity', { method: 'internal', scopes: [], caller: verdict.caller });
     await next();
   };
 }

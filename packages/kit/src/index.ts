@@ -9,3 +9,4 @@ export * from './server.js';
 export * from './service-client.js';
 export { z, createRoute } from '@hono/zod-openapi';
 export * from './startup.js';
+export * from './identity.js';

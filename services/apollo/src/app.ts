@@ -24,6 +24,7 @@ export function createApp({ config, logger, routes, proxy, readiness }: AppDeps)
     internalKey: config.BAMBOO_INTERNAL_KEY,
     maxSkewMs: config.INTERNAL_SIGNATURE_MAX_SKEW_MS,
     openapiPath: '/openapi/apollo.json',
+    identityFromGateway: false,
     ...(readiness ? { readiness } : {}),
   });
 

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import {
+  IDENTITY_HEADERS,
   BadGatewayError,
   GatewayTimeoutError,
   REQUEST_ID_HEADER,
@@ -14,16 +15,6 @@ import {
 } from '@bamboo/kit';
 import type { Route } from './route-table.js';
 
-/** Headers only apollo may set; removed from every inbound request. */
-export const IDENTITY_HEADERS = [
-  'x-bamboo-client-id',
-  'x-bamboo-user-id',
-  'x-bamboo-scopes',
-  'x-bamboo-auth-method',
-  'x-bamboo-caller',
-  'x-bamboo-timestamp',
-  'x-bamboo-signature',
-];
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host'];
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
