@@ -116,6 +116,9 @@ function routeLabel(c: Context): string {
   return handlers.at(-1)?.path ?? 'unmatched';
 }
 
+/** Polled by launchers and orchestrators; logged at debug so they don't drown the log. */
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 function observe(metrics: HttpMetrics): MiddlewareHandler<ServiceEnv> {
   return async (c, next) => {
     const started = performance.now();
@@ -127,6 +130,7 @@ function observe(metrics: HttpMetrics): MiddlewareHandler<ServiceEnv> {
     const log = c.get('logger');
     const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) };
     if (c.res.status >= 500) log.error(line, 'request failed');
+    else if (PROBE_PATHS.has(c.req.path)) log.debug(line, 'probe');
     else log.info(line, 'request');
   };
 }
