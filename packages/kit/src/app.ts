@@ -10,7 +10,7 @@ import type { Logger } from './logger.js';
 import { AppError, ValidationError, errorBody } from './errors.js';
 import { createHttpMetrics, type HttpMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, acceptOrCreateRequestId, runWithRequestId } from './request-context.js';
-import { verifySignature } from './internal-signature.js';
+import { verifyRequestSignature } from './verify-request.js';
 import { readIdentity, type Identity } from './identity.js';
 
 export type ServiceEnv = {
@@ -137,16 +137,7 @@ function observe(metrics: HttpMetrics): MiddlewareHandler<ServiceEnv> {
 
 function requireInternalSignature(key: string, maxSkewMs: number): MiddlewareHandler<ServiceEnv> {
   return async (c, next) => {
-    const url = new URL(c.req.url);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const verdict = verifySignature(key, {
-      method: c.req.method,
-      pathWithQuery: url.pathname + url.search,
-      body: body.byteLength > 0 ? body : undefined,
-      headers: { get: (name) => c.req.header(name) },
-      nowMs: Date.now(),
-      maxSkewMs,
-    });
+    const verdict = await verifyRequestSignature(c, key, maxSkewMs);
     if (!verdict.ok) {
       c.header('WWW-Authenticate', 'BambooInternal');
       return c.json(errorBody('invalid_signature', verdict.reason), 401);

@@ -5,7 +5,8 @@
 // development) is anonymous; a request with a bad signature is refused.
 import type { MiddlewareHandler } from 'hono';
 import { UnauthorizedError, ForbiddenError } from './errors.js';
-import { SIGNATURE_HEADER, verifySignature } from './internal-signature.js';
+import { SIGNATURE_HEADER } from './internal-signature.js';
+import { verifyRequestSignature } from './verify-request.js';
 
 export const USER_ID_HEADER = 'x-bamboo-user-id';
 export const CLIENT_ID_HEADER = 'x-bamboo-client-id';
@@ -55,16 +56,7 @@ export function readIdentity(key: string, maxSkewMs: number): MiddlewareHandler<
       c.set('identity', ANONYMOUS);
       return next();
     }
-    const url = new URL(c.req.url);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const verdict = verifySignature(key, {
-      method: c.req.method,
-      pathWithQuery: url.pathname + url.search,
-      body: body.byteLength > 0 ? body : undefined,
-      headers: { get: (name) => c.req.header(name) },
-      nowMs: Date.now(),
-      maxSkewMs,
-    });
+    const verdict = await verifyRequestSignature(c, key, maxSkewMs);
     if (!verdict.ok) throw new UnauthorizedError(verdict.reason, 'invalid_signature');
     const method = (c.req.header(AUTH_METHOD_HEADER) ?? 'internal') as AuthMethod;
     const scopes = (c.req.header(SCOPES_HEADER) ?? '').split(' ').filter(Boolean);
