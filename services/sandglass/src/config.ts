@@ -1,6 +1,42 @@
-import { baseConfigShape, type z } from '@bamboo/kit';
+// Every tunable of sandglass is a named environment variable, default beside it.
+import { baseConfigShape, z } from '@bamboo/kit';
+
+const positiveInt = z.coerce.number().int().positive();
 
 export const configShape = {
   ...baseConfigShape('sandglass'),
+  /** The heartbeat interval the server tells clients to use. */
+  HEARTBEAT_INTERVAL_MS: positiveInt.default(30_000),
+  /** A user is offline after missing this many intervals (plus the grace below). */
+  OFFLINE_AFTER_MISSED: positiveInt.max(100).default(2),
+  /** Slack for network jitter added to the offline threshold. */
+  OFFLINE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Redis: users are spread over this many hash-tagged shards (Cluster slots). */
+  PRESENCE_SHARDS: positiveInt.max(1024).default(16),
+  /** Most modules one heartbeat may carry. */
+  MAX_MODULES: positiveInt.max(64).default(16),
+  /** Most heartbeats in one batch. */
+  MAX_BATCH: positiveInt.max(10_000).default(1_000),
+  /** Most users in one status lookup, and most modules in one count call. */
+  MAX_LOOKUP: positiveInt.max(10_000).default(500),
+  /** Largest page of module members. */
+  MAX_PAGE: positiveInt.max(10_000).default(1_000),
+  /** How often expired users are reaped (taken offline, removed from modules). */
+  REAP_EVERY_MS: positiveInt.default(1_000),
+  /** Most users one reap call takes offline per shard. */
+  REAP_BATCH: positiveInt.default(1_000),
+  /** How often daily durations and module peaks are written to the document store. */
+  FLUSH_EVERY_MS: positiveInt.default(10_000),
+  /** Users flushed per shard per flush round. */
+  FLUSH_BATCH: positiveInt.default(2_000),
+  /** Transitions kept for /internal/events (per shard on Redis). */
+  EVENTS_RETAINED: positiveInt.default(100_000),
+  /** How long per-day durations stay in hot state after the last heartbeat. */
+  DURATION_RETENTION_DAYS: positiveInt.max(3650).default(35),
 };
 export type Config = z.infer<z.ZodObject<typeof configShape>>;
+
+/** The silence after which a user is offline, in ms. */
+export function offlineAfterMs(config: Pick<Config, 'HEARTBEAT_INTERVAL_MS' | 'OFFLINE_AFTER_MISSED' | 'OFFLINE_GRACE_MS'>): number {
+  return config.HEARTBEAT_INTERVAL_MS * config.OFFLINE_AFTER_MISSED + config.OFFLINE_GRACE_MS;
+}

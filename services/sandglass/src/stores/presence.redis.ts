@@ -1,0 +1,274 @@
+// Presence on Redis, shared by every sandglass process. Users are spread
+// over hash-tagged shards `{sN}` (N = hash(uid) mod shards); a shard's keys
+// live in one Cluster slot, so each Lua script touches one slot only (layout
+// in presence.lua.ts). A heartbeat is one script call; a batch is one call
+// per shard in one pipeline: one round trip. Reads that span shards (counts,
+// members, the feed) ask every shard in one pipeline and merge.
+import type { ChainableCommander, Redis } from 'ioredis';
+import { ServiceUnavailableError } from '@bamboo/kit';
+import { DAY_MS, dayOf, dayStart } from '../presence/days.js';
+import type { Clock } from '../presence/clock.js';
+import * as lua from './presence.lua.js';
+import type {
+  EventsPage,
+  Heartbeat,
+  MembersPage,
+  PresenceOptions,
+  PresenceStore,
+  Transition,
+  TransitionType,
+  UserDurations,
+  UserStatus,
+} from './presence.js';
+
+const SCRIPTS = {
+  sgHeartbeat: lua.HEARTBEAT,
+  sgOffline: lua.OFFLINE,
+  sgReap: lua.REAP,
+  sgCounts: lua.COUNTS,
+  sgMembers: lua.MEMBERS,
+  sgTakeChanged: lua.TAKE_CHANGED,
+} as const;
+
+type ScriptName = keyof typeof SCRIPTS;
+type Args = Array<string | number>;
+
+const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
+
+export interface RedisPresenceOptions extends PresenceOptions {
+  /** Number of hash-tagged shards; every process on one Redis must use the same. */
+  shards: number;
+}
+
+export function openRedisPresence(redis: Redis, clock: Clock, options: RedisPresenceOptions): PresenceStore {
+  return new RedisPresence(redis, clock, options);
+}
+
+/** FNV-1a: a stable, fast string hash, the same in every process. */
+export function shardOf(uid: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < uid.length; i++) {
+    h ^= uid.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}
+
+class RedisPresence implements PresenceStore {
+  readonly kind = 'redis' as const;
+  private readonly bases: string[];
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly clock: Clock,
+    private readonly options: RedisPresenceOptions,
+  ) {
+    for (const [name, script] of Object.entries(SCRIPTS)) {
+      redis.defineCommand(name, { numberOfKeys: 1, lua: script });
+    }
+    this.bases = Array.from({ length: options.shards }, (_, i) => `{s${i}}:`);
+  }
+
+  async heartbeat(beats: Heartbeat[]): Promise<void> {
+    const byShard = new Map<number, Args>();
+    for (const beat of beats) {
+      const shard = shardOf(beat.uid, this.options.shards);
+      let args = byShard.get(shard);
+      if (!args) byShard.set(shard, (args = []));
+      args.push(beat.uid, beat.platform, [...new Set(beat.modules)].join(' '));
+    }
+    const head = this.durationHead();
+    await this.pipeline([...byShard].map(([shard, args]) => ['sgHeartbeat', this.bases[shard]!, [...head, ...args]]));
+  }
+
+  async offline(uid: string): Promise<boolean> {
+    const base = this.bases[shardOf(uid, this.options.shards)]!;
+    const [was] = await this.pipeline([['sgOffline', base, [...this.durationHead(), uid]]]);
+    return was === 1;
+  }
+
+  async status(uids: string[]): Promise<UserStatus[]> {
+    const now = this.clock.now();
+    const replies = await this.run(() =>
+      this.redis.pipeline(uids.map((uid) => ['hmget', this.userKey(uid), 'since', 'last', 'mods', 'plat'])).exec(),
+    );
+    return uids.map((uid, i) => {
+      const [since, last, mods, plat] = this.reply(replies, i) as Array<string | null>;
+      if (last === null || Number(last) + this.options.offlineAfterMs <= now) {
+        return { uid, online: false, since: null, lastSeen: null, modules: [], platform: null };
+      }
+      const modules = mods ? mods.split(' ').filter(Boolean) : [];
+      return { uid, online: true, since: Number(since), lastSeen: Number(last), modules, platform: plat ?? null };
+    });
+  }
+
+  async counts(modules: string[]): Promise<Record<string, number>> {
+    const head = [...this.head(), this.options.reapBatch];
+    const perShard = (await this.pipeline(this.bases.map((base) => ['sgCounts', base, [...head, ...modules]]))) as number[][];
+    return Object.fromEntries(modules.map((m, i) => [m, perShard.reduce((sum, counts) => sum + counts[i]!, 0)]));
+  }
+
+  async members(module: string, after: string | null, limit: number): Promise<MembersPage> {
+    // One more than asked from each shard tells whether another page exists.
+    const args = [...this.head(), this.options.reapBatch, module, after ?? '', limit + 1];
+    const perShard = (await this.pipeline(this.bases.map((base) => ['sgMembers', base, args]))) as string[][];
+    const all = perShard.flat().sort();
+    const uids = all.slice(0, limit);
+    return { uids, next: all.length > limit ? uids.at(-1)! : null };
+  }
+
+  async durations(uid: string): Promise<UserDurations> {
+    const hash = await this.run(() => this.redis.hgetall(this.durationsKey(uid)));
+    return parseDurations(hash);
+  }
+
+  async reap(): Promise<number> {
+    const args = [...this.head(), this.options.reapBatch];
+    const reaped = (await this.pipeline(this.bases.map((base) => ['sgReap', base, args]))) as number[];
+    return reaped.reduce((a, b) => a + b, 0);
+  }
+
+  async events(cursor: string | null, limit: number): Promise<EventsPage> {
+    const positions = cursor === null ? this.bases.map(() => '0-0') : cursor.split('.');
+    if (positions.length !== this.bases.length || !positions.every((p) => /^\d{1,20}-\d{1,20}$/.test(p))) {
+      throw new RangeError('malformed cursor');
+    }
+    const replies = await this.run(() =>
+      this.redis
+        .pipeline(this.bases.map((base, i) => ['xrange', `${base}ev`, `(${positions[i]}`, '+', 'COUNT', limit]))
+        .exec(),
+    );
+    const streams = this.bases.map((_, i) => this.reply(replies, i) as Array<[string, string[]]>);
+    // k-way merge by time that keeps each shard's own order.
+    const heads = streams.map(() => 0);
+    const events: Transition[] = [];
+    while (events.length < limit) {
+      let pick = -1;
+      let pickAt = Infinity;
+      streams.forEach((entries, s) => {
+        const entry = entries[heads[s]!];
+        if (entry && Number(field(entry[1], 'a')) < pickAt) {
+          pick = s;
+          pickAt = Number(field(entry[1], 'a'));
+        }
+      });
+      if (pick < 0) break;
+      const [id, fields] = streams[pick]![heads[pick]!]!;
+      heads[pick] = heads[pick]! + 1;
+      positions[pick] = id;
+      const module = field(fields, 'm');
+      events.push({
+        cursor: positions.join('.'),
+        type: field(fields, 't') as TransitionType,
+        uid: field(fields, 'u')!,
+        ...(module ? { module } : {}),
+        at: pickAt,
+      });
+    }
+    return { events, next: positions.join('.') };
+  }
+
+  async takeChanged(max: number): Promise<Array<{ uid: string } & UserDurations>> {
+    const perShard = Math.max(1, Math.ceil(max / this.bases.length));
+    const replies = (await this.pipeline(this.bases.map((base) => ['sgTakeChanged', base, [perShard]]))) as Array<
+      Array<string | string[]>
+    >;
+    const out: Array<{ uid: string } & UserDurations> = [];
+    for (const flat of replies) {
+      for (let i = 0; i < flat.length; i += 2) {
+        const hash = flat[i + 1] as string[];
+        if (hash.length === 0) continue; // durations expired meanwhile: nothing to write
+        const pairs: Record<string, string> = {};
+        for (let j = 0; j < hash.length; j += 2) pairs[hash[j]!] = hash[j + 1]!;
+        out.push({ uid: flat[i] as string, ...parseDurations(pairs) });
+      }
+    }
+    return out;
+  }
+
+  async untake(uids: string[]): Promise<void> {
+    if (uids.length === 0) return;
+    await this.run(() =>
+      this.redis.pipeline(uids.map((uid) => ['sadd', `${this.baseOf(uid)}chg`, uid])).exec(),
+    );
+  }
+
+  async activeModules(): Promise<string[]> {
+    const replies = await this.run(() => this.redis.pipeline(this.bases.map((b) => ['smembers', `${b}mods`])).exec());
+    return [...new Set(this.bases.flatMap((_, i) => this.reply(replies, i) as string[]))];
+  }
+
+  private head(): Args {
+    return [this.clock.now(), this.options.offlineAfterMs, this.options.eventsRetained];
+  }
+
+  private durationHead(): Args {
+    const now = this.clock.now();
+    const start = dayStart(now);
+    return [...this.head(), dayOf(now), start, dayOf(start - DAY_MS), this.options.durationRetentionMs];
+  }
+
+  private baseOf(uid: string): string {
+    return this.bases[shardOf(uid, this.options.shards)]!;
+  }
+
+  private userKey(uid: string): string {
+    return `${this.baseOf(uid)}u:${uid}`;
+  }
+
+  private durationsKey(uid: string): string {
+    return `${this.baseOf(uid)}d:${uid}`;
+  }
+
+  /** Runs script calls in one pipeline (one round trip) and returns their replies. */
+  private async pipeline(calls: Array<[ScriptName, string, Args]>): Promise<unknown[]> {
+    if (calls.length === 0) return [];
+    const replies = await this.run(() => {
+      const p = this.redis.pipeline() as ChainableCommander & Record<ScriptName, (...a: Args) => ChainableCommander>;
+      for (const [name, key, args] of calls) p[name](key, ...args);
+      return p.exec();
+    });
+    return calls.map((_, i) => this.reply(replies, i));
+  }
+
+  private reply(replies: Array<[Error | null, unknown]> | null, i: number): unknown {
+    const entry = replies?.[i];
+    if (!entry) throw new ServiceUnavailableError('presence store unavailable', 'unavailable', { reason: 'no reply' });
+    if (entry[0]) throw this.mapError(entry[0]);
+    return entry[1];
+  }
+
+  private async run<R>(op: () => Promise<R>): Promise<R> {
+    // Known to be down: fail now instead of queueing until a reconnect.
+    if (['reconnecting', 'close', 'end'].includes(this.redis.status)) {
+      throw new ServiceUnavailableError('presence store unavailable', 'unavailable', { reason: this.redis.status });
+    }
+    try {
+      return await op();
+    } catch (err) {
+      throw this.mapError(err);
+    }
+  }
+
+  private mapError(err: unknown): Error {
+    if (err instanceof ServiceUnavailableError) return err;
+    if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) return err;
+    const reason = err instanceof Error ? err.message : String(err);
+    return new ServiceUnavailableError('presence store unavailable', 'unavailable', { reason });
+  }
+}
+
+function field(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+function parseDurations(hash: Record<string, string>): UserDurations {
+  const days: Record<string, number> = {};
+  let totalMs = 0;
+  for (const [key, value] of Object.entries(hash)) {
+    if (key === 't') totalMs = Number(value);
+    else days[key] = Number(value);
+  }
+  return { days, totalMs };
+}
