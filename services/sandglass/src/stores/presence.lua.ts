@@ -6,7 +6,7 @@
 //   base..'dl'        zset   uid → deadline (last + threshold): the reaping order
 //   base..'m:'..mod   zset   members of a module, score 0 so ZRANGEBYLEX pages by uid
 //   base..'mods'      set    modules with at least one member in this shard
-//   base..'d:'..uid   hash   't' total ms, 'YYYY-MM-DD' → ms that day (expires)
+//   base..'d:'..uid   hash   'YYYY-MM-DD' → ms online that day (expires)
 //   base..'chg'       set    uids whose durations changed since the last flush
 //   base..'ev'        stream transitions (t type, u uid, m module, a at)
 // The common ARGV head: now, threshold ms, events retained.
@@ -75,7 +75,6 @@ local function count(uid, from, to)
     redis.call('HINCRBY', dk, yesterday, todayStart - from)
     if to > todayStart then redis.call('HINCRBY', dk, today, to - todayStart) end
   end
-  redis.call('HINCRBY', dk, 't', to - from)
   redis.call('PEXPIRE', dk, retention)
   redis.call('SADD', base .. 'chg', uid)
 end

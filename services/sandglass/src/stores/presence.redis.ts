@@ -266,9 +266,9 @@ function field(fields: string[], name: string): string | undefined {
 function parseDurations(hash: Record<string, string>): UserDurations {
   const days: Record<string, number> = {};
   let totalMs = 0;
-  for (const [key, value] of Object.entries(hash)) {
-    if (key === 't') totalMs = Number(value);
-    else days[key] = Number(value);
+  for (const [day, ms] of Object.entries(hash)) {
+    days[day] = Number(ms);
+    totalMs += Number(ms);
   }
   return { days, totalMs };
 }

@@ -37,6 +37,7 @@ export interface UserStatus {
 export interface UserDurations {
   /** Milliseconds online per UTC day (YYYY-MM-DD) still held in hot state. */
   days: Record<string, number>;
+  /** The sum of `days`. */
   totalMs: number;
 }
 
