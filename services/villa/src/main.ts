@@ -1,13 +1,38 @@
-// Boot: config → stores → app → listen; graceful shutdown on SIGTERM/SIGINT.
-import { createLogger, loadConfig, serveService, startup } from '@bamboo/kit';
+// Boot: config → stores (rebuilding the hot indexes if the hot state is
+// empty) → app → listen, with the hot-field flusher and the viewer poller;
+// graceful shutdown on SIGTERM/SIGINT flushes hot fields once more.
+import { createLogger, createServiceClient, loadConfig, serveService, startup } from '@bamboo/kit';
 import { openEngines } from '@bamboo/engines';
 import { configShape } from './config.js';
 import { createApp } from './app.js';
+import { openVilla } from './villa.js';
+import { rebuildIndexIfEmpty } from './hot/rebuild.js';
+import { startFlusher } from './hot/flush.js';
+import { startViewerPoller } from './hot/viewers.js';
 
 await startup('villa', async () => {
   const config = loadConfig(configShape);
   const logger = createLogger('villa', config.LOG_LEVEL);
   const engines = await openEngines(config, 'villa');
-  const app = createApp({ config, logger, engines });
-  await serveService({ service: 'villa', app, config, logger, onShutdown: [engines.close] });
+  const villa = await openVilla(config, engines);
+  const indexed = await rebuildIndexIfEmpty(villa);
+  if (indexed > 0) logger.info({ rooms: indexed }, 'rebuilt the hot room indexes from documents');
+  const sandglass = createServiceClient({
+    target: 'sandglass',
+    baseUrl: config.SANDGLASS_URL,
+    caller: 'villa',
+    internalKey: config.BAMBOO_INTERNAL_KEY,
+    timeoutMs: config.VILLA_SANDGLASS_TIMEOUT_MS,
+    attempts: 1,
+  });
+  const stopPoller = startViewerPoller(villa, sandglass, config.VILLA_VIEWERS_POLL_MS, logger);
+  const stopFlusher = startFlusher(villa, config.VILLA_FLUSH_INTERVAL_MS, logger);
+  const app = createApp({ config, logger, engines, villa });
+  await serveService({
+    service: 'villa',
+    app,
+    config,
+    logger,
+    onShutdown: [async () => stopPoller(), stopFlusher, engines.close],
+  });
 });
