@@ -1,0 +1,147 @@
+// Moves the bank's journal into the ledger in batches (group commit, as
+// TigerBeetle batches transfers): one insertMany per batch instead of one
+// document write per gift. It also tells a request when its entry is in the
+// ledger, for acknowledgements that must wait for it (always on the memory
+// engine). Several magi processes may flush the same Redis journal at once:
+// the ledger stores each entry once (see LedgerRepo.insertIdempotent).
+import { ServiceUnavailableError, type Logger } from '@bamboo/kit';
+import type { Bank } from '../stores/bank.js';
+import type { LedgerRepo } from '../stores/ledger.repo.js';
+
+export interface FlusherOptions {
+  batch: number;
+  idleMs: number;
+  logger: Logger;
+}
+
+interface Waiter {
+  seq: number;
+  resolve(): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+const MAX_BACKOFF_MS = 2_000;
+
+export class Flusher {
+  /** Every entry with seq ≤ this is in the ledger. */
+  private committed = 0;
+  private waiters: Waiter[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private failures = 0;
+
+  constructor(
+    private readonly bank: Bank,
+    private readonly ledger: LedgerRepo,
+    private readonly options: FlusherOptions,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    // A last flush so a graceful stop leaves the journal empty.
+    await this.flushOnce().catch((err) => this.options.logger.warn({ err }, 'final flush failed'));
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new ServiceUnavailableError('magi is shutting down; retry with the same key'));
+    }
+  }
+
+  /** Resolves once the entry with `seq` is in the ledger; 503 after timeoutMs. */
+  committedThrough(seq: number, timeoutMs: number): Promise<void> {
+    if (seq <= this.committed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        seq,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          reject(
+            new ServiceUnavailableError(
+              'the ledger did not confirm this operation in time; retry with the same key to learn its outcome',
+              'not_confirmed',
+            ),
+          );
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+      this.wake?.();
+    });
+  }
+
+  /** Flushes until the journal is empty (reconciliation, tests, shutdown). */
+  async drain(): Promise<void> {
+    while ((await this.flushOnce()) > 0);
+  }
+
+  /** One batch; returns how many entries it moved. */
+  async flushOnce(): Promise<number> {
+    // Read the last seq before the journal: if the journal is then empty,
+    // everything up to that seq is in the ledger.
+    const last = await this.bank.lastSeq();
+    const entries = await this.bank.readJournal(this.options.batch);
+    if (entries.length === 0) {
+      this.advance(last);
+      return 0;
+    }
+    await this.ledger.insertIdempotent(entries);
+    const through = entries[entries.length - 1]!.seq;
+    await this.bank.ackJournal(through);
+    this.advance(through);
+    return entries.length;
+  }
+
+  private advance(seq: number): void {
+    if (seq <= this.committed) return;
+    this.committed = seq;
+    const [done, waiting] = partition(this.waiters, (w) => w.seq <= seq);
+    this.waiters = waiting;
+    for (const w of done) {
+      clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let moved = 0;
+      try {
+        moved = await this.flushOnce();
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        this.options.logger.error({ err }, 'flushing the journal to the ledger failed; retrying');
+      }
+      if (moved > 0 && this.failures === 0) continue;
+      const pause = this.failures > 0 ? Math.min(100 * 2 ** this.failures, MAX_BACKOFF_MS) : this.options.idleMs;
+      // Waiters shorten the idle pause (not the backoff): their entry may be in the journal now.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.waiters.length > 0 && this.failures === 0 ? 0 : pause);
+        this.wake = () => {
+          if (this.failures === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}
+
+function partition<T>(items: T[], pick: (t: T) => boolean): [T[], T[]] {
+  const yes: T[] = [];
+  const no: T[] = [];
+  for (const t of items) (pick(t) ? yes : no).push(t);
+  return [yes, no];
+}
