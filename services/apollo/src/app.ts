@@ -1,23 +1,19 @@
-// apollo's routes: its own (health, docs), then every public prefix of the
-// route table forwarded to its service.
+// apollo's routes: its own (health, docs, OAuth, admin, user tokens), then
+// every public prefix of the route table forwarded to its service.
 import { Scalar } from '@scalar/hono-api-reference';
-import { bodyLimit } from 'hono/body-limit';
-import { createServiceApp, errorBody, type Logger, type ReadinessCheck, type ServiceApp } from '@bamboo/kit';
-import type { Config } from './config.js';
-import { matchRoute, type Route } from './routing/route-table.js';
-import type { Proxy } from './routing/proxy.js';
+import { createServiceApp, type ReadinessCheck, type ServiceApp } from '@bamboo/kit';
+import type { Apollo } from './apollo.js';
+import { createGatewayMetrics } from './observe/metrics.js';
 import { fetchDocument, mergeDocuments, type OpenApiDocument } from './openapi/merge.js';
+import { adminRoutes } from './routes/admin.js';
+import { gatewayRoutes } from './routes/gateway.js';
+import { oauthRoutes } from './routes/oauth.js';
+import { userTokenRoutes } from './routes/user-tokens.js';
+import type { LiveRoutes } from './routing/live-routes.js';
 
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  routes: Route[];
-  proxy: Proxy;
-  readiness?: Record<string, ReadinessCheck>;
-}
-
-export function createApp({ config, logger, routes, proxy, readiness }: AppDeps): ServiceApp {
-  const { app } = createServiceApp({
+export function createApp(apollo: Apollo, readiness?: Record<string, ReadinessCheck>): ServiceApp {
+  const { config, logger } = apollo;
+  const { app, metrics } = createServiceApp({
     service: 'apollo',
     description: 'Bamboo public API: every service behind one gateway.',
     logger,
@@ -27,39 +23,24 @@ export function createApp({ config, logger, routes, proxy, readiness }: AppDeps)
     identityFromGateway: false,
     ...(readiness ? { readiness } : {}),
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
-  const publicDocument = cachedPublicDocument(app, routes, config.APOLLO_OPENAPI_CACHE_MS);
+  const publicDocument = cachedPublicDocument(app, apollo.routes, config.APOLLO_OPENAPI_CACHE_MS);
   app.get('/openapi.json', async (c) => c.json(await publicDocument()));
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Bamboo API' }));
 
-  app.all(
-    '/v1/*',
-    bodyLimit({
-      maxSize: config.APOLLO_MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody('payload_too_large', `body over ${config.APOLLO_MAX_BODY_BYTES} bytes`), 413),
-    }),
-    async (c) => {
-      const route = matchRoute(routes, c.req.path);
-      if (!route) return c.json(errorBody('not_found', `no service at ${c.req.path}`), 404);
-      const url = new URL(c.req.url);
-      const hasBody = !['GET', 'HEAD'].includes(c.req.method);
-      const body = hasBody ? new Uint8Array(await c.req.arrayBuffer()) : undefined;
-      return proxy.forward(route, {
-        method: c.req.method,
-        pathWithQuery: url.pathname + url.search,
-        headers: c.req.raw.headers,
-        body: body && body.byteLength > 0 ? body : undefined,
-        requestId: c.get('requestId'),
-      });
-    },
-  );
+  oauthRoutes(app, apollo);
+  adminRoutes(app, apollo);
+  userTokenRoutes(app, apollo);
+  gatewayRoutes(app, apollo, createGatewayMetrics(metrics.registry, () => apollo.admission.degraded));
   return app;
 }
 
-function cachedPublicDocument(app: ServiceApp, routes: Route[], cacheMs: number) {
+function cachedPublicDocument(app: ServiceApp, liveRoutes: LiveRoutes, cacheMs: number) {
   let cached: { at: number; document: OpenApiDocument } | undefined;
   return async (): Promise<OpenApiDocument> => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.document;
+    const routes = liveRoutes.all();
     const own = app.getOpenAPI31Document({
       openapi: '3.1.0',
       info: { title: 'Bamboo public API', version: '0.1.0', description: 'Every Bamboo service, through apollo.' },

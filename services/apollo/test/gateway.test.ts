@@ -1,64 +1,21 @@
+// The pass-through: route matching, forwarding with the internal signature
+// and apollo-set identity headers, and upstream failures as 503/504/502.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, createServiceApp, listen, loadConfig, verifySignature, type RunningServer } from '@bamboo/kit';
-import { createApp } from '../src/app.js';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '@bamboo/kit';
+import { readJson } from '@bamboo/testing';
 import { configShape } from '../src/config.js';
 import { loadRoutes, matchRoute } from '../src/routing/route-table.js';
-import { Proxy } from '../src/routing/proxy.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = (res: Response): Promise<any> => res.json();
-const KEY = 'apollo-test-internal-key-0123';
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (closers.length) await closers.pop()!();
-});
-
-/** A stand-in villa: records what reached it and answers like a service. */
-async function fakeVilla() {
-  const seen: Array<{ path: string; headers: Headers; body: string; signatureOk: boolean }> = [];
-  const { app } = createServiceApp({ service: 'villa', logger: createLogger('villa', 'silent'), internalKey: KEY });
-  app.all('/v1/rooms/*', async (c) => {
-    const body = await c.req.text();
-    const url = new URL(c.req.url);
-    const verdict = verifySignature(KEY, {
-      method: c.req.method,
-      pathWithQuery: url.pathname + url.search,
-      body: body ? new TextEncoder().encode(body) : undefined,
-      headers: { get: (n) => c.req.header(n) },
-      nowMs: Date.now(),
-      maxSkewMs: 30_000,
-    });
-    seen.push({ path: url.pathname + url.search, headers: c.req.raw.headers, body, signatureOk: verdict.ok });
-    if (c.req.path === '/v1/rooms/slow') await new Promise((r) => setTimeout(r, 2_000));
-    return c.json({ room: c.req.path.split('/').at(-1) }, 200);
-  });
-  const running = await listen('villa', app.fetch, { port: 0, host: '127.0.0.1' });
-  closers.push(() => running.close(500));
-  return { seen, url: `http://127.0.0.1:${running.port}` };
-}
+import { DEMO, KEY, accessToken, fakeService, onCleanup, startApollo } from './helpers.js';
 
 /** Something that speaks broken HTTP on a port. */
 async function garbageServer(): Promise<string> {
   const server: Server = createServer();
   server.on('connection', (socket) => socket.end('this is not http\r\n\r\n'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(() => new Promise((r) => server.close(() => r())));
+  onCleanup(() => new Promise((r) => server.close(() => r())));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function gateway(env: Record<string, string>, timeoutMs = 5_000): Promise<string> {
-  const config = loadConfig(configShape, { BAMBOO_INTERNAL_KEY: KEY, LOG_LEVEL: 'silent', ...env });
-  const routes = loadRoutes(undefined, config).map((r) => ({ ...r, timeoutMs }));
-  const proxy = new Proxy(KEY);
-  const app = createApp({ config, logger: createLogger('apollo', 'silent'), routes, proxy });
-  const running: RunningServer = await listen('apollo', app.fetch, { port: 0, host: '127.0.0.1' });
-  closers.push(async () => {
-    await running.close(500);
-    await proxy.close();
-  });
-  return `http://127.0.0.1:${running.port}`;
 }
 
 describe('route table', () => {
@@ -70,72 +27,109 @@ describe('route table', () => {
     expect(matchRoute(routes, '/v1/roomsevil')).toBeUndefined();
     expect(matchRoute(routes, '/v1/wallets/7')?.upstreams).toEqual(['http://b:1', 'http://c:1']);
   });
+  it('gives writes on gifts and danmaku their own limit groups', () => {
+    expect(matchRoute(routes, '/v1/gifts/send')?.writeGroup).toBe('gifts.send');
+    expect(matchRoute(routes, '/v1/danmaku/rooms/1')?.writeGroup).toBe('danmaku.send');
+    expect(matchRoute(routes, '/v1/rooms/1')).toMatchObject({ readGroup: 'read', writeGroup: 'write', auth: 'writes' });
+  });
 });
 
 describe('forwarding', () => {
-  it('forwards a public prefix, strips spoofed identity headers and signs the call', async () => {
-    const villa = await fakeVilla();
-    const apollo = await gateway({ VILLA_URL: villa.url });
+  it('forwards a public prefix, strips spoofed identity headers, sets its own and signs the call', async () => {
+    const villa = await fakeService();
+    const { url: apollo } = await startApollo({ VILLA_URL: villa.url });
+    const token = await accessToken(apollo, DEMO.id, DEMO.secret);
     const res = await fetch(`${apollo}/v1/rooms/42?x=1`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-bamboo-user-id': 'admin', 'x-request-id': 'trace-1' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-bamboo-user-id': 'admin',
+        'x-bamboo-scopes': 'admin',
+        'x-request-id': 'trace-1',
+      },
       body: JSON.stringify({ title: 'hi' }),
     });
     expect(res.status).toBe(200);
-    expect(await json(res)).toEqual({ room: '42' });
+    expect(await readJson(res)).toEqual({ room: '42' });
     expect(res.headers.get('x-bamboo-service')).toBe('villa');
     const [hit] = villa.seen;
     expect(hit?.path).toBe('/v1/rooms/42?x=1');
     expect(hit?.body).toBe('{"title":"hi"}');
     expect(hit?.headers.get('x-bamboo-user-id')).toBeNull();
+    expect(hit?.headers.get('x-bamboo-client-id')).toBe(DEMO.id);
+    expect(hit?.headers.get('x-bamboo-scopes')).toBe('read write users:issue');
+    expect(hit?.headers.get('x-bamboo-auth-method')).toBe('oauth');
+    expect(hit?.headers.get('authorization')).toBeNull();
     expect(hit?.headers.get('x-request-id')).toBe('trace-1');
     expect(hit?.signatureOk).toBe(true);
   });
 
+  it('lets anonymous reads through as anonymous, spoofed headers removed', async () => {
+    const villa = await fakeService();
+    const { url: apollo } = await startApollo({ VILLA_URL: villa.url });
+    const res = await fetch(`${apollo}/v1/rooms/7`, { headers: { 'x-bamboo-client-id': 'evil', 'x-bamboo-auth-method': 'internal' } });
+    expect(res.status).toBe(200);
+    expect(villa.seen[0]?.headers.get('x-bamboo-auth-method')).toBe('anonymous');
+    expect(villa.seen[0]?.headers.get('x-bamboo-client-id')).toBeNull();
+  });
+
   it('answers 503 in the error shape when the service is down', async () => {
-    const apollo = await gateway({ VILLA_URL: 'http://127.0.0.1:1' });
+    const { url: apollo } = await startApollo({ VILLA_URL: 'http://127.0.0.1:1' });
     const res = await fetch(`${apollo}/v1/rooms/1`);
     expect(res.status).toBe(503);
-    expect((await json(res)).error.code).toBe('upstream_unavailable');
+    expect((await readJson(res)).error.code).toBe('upstream_unavailable');
   });
 
   it('answers 504 when the service is too slow', async () => {
-    const villa = await fakeVilla();
-    const apollo = await gateway({ VILLA_URL: villa.url }, 300);
-    const res = await fetch(`${apollo}/v1/rooms/slow`);
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url });
+    await node.apollo.routes.replace([{ prefix: '/v1/rooms', service: 'villa', timeoutMs: 300 }]);
+    const res = await fetch(`${node.url}/v1/rooms/slow`);
     expect(res.status).toBe(504);
-    expect((await json(res)).error.code).toBe('upstream_timeout');
+    expect((await readJson(res)).error.code).toBe('upstream_timeout');
   });
 
   it('answers 502 when the service speaks garbage', async () => {
-    const apollo = await gateway({ VILLA_URL: await garbageServer() });
-    const res = await fetch(`${apollo}/v1/rooms/1`, { method: 'POST' });
+    const { url: apollo } = await startApollo({ VILLA_URL: await garbageServer() });
+    const token = await accessToken(apollo, DEMO.id, DEMO.secret);
+    const res = await fetch(`${apollo}/v1/rooms/1`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(502);
-    expect((await json(res)).error.code).toBe('bad_gateway');
+    expect((await readJson(res)).error.code).toBe('bad_gateway');
   });
 
   it('answers 404 for a path no service owns', async () => {
-    const apollo = await gateway({});
+    const { url: apollo } = await startApollo({});
     const res = await fetch(`${apollo}/v1/nothing`);
     expect(res.status).toBe(404);
   });
 
-  it('refuses a body over the limit with 413', async () => {
-    const villa = await fakeVilla();
-    const apollo = await gateway({ VILLA_URL: villa.url, APOLLO_MAX_BODY_BYTES: '1000' });
+  it('refuses a body over the limit with 413, forwarding nothing', async () => {
+    const villa = await fakeService();
+    const { url: apollo } = await startApollo({ VILLA_URL: villa.url, APOLLO_MAX_BODY_BYTES: '1000' });
     const res = await fetch(`${apollo}/v1/rooms/1`, { method: 'POST', body: 'x'.repeat(5_000) });
     expect(res.status).toBe(413);
+    expect(villa.seen).toHaveLength(0);
+  });
+
+  it('refuses a method the route does not allow with 405 and Allow', async () => {
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url });
+    await node.apollo.routes.replace([{ prefix: '/v1/rooms', service: 'villa', methods: ['GET'] }]);
+    const res = await fetch(`${node.url}/v1/rooms/1`, { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
     expect(villa.seen).toHaveLength(0);
   });
 });
 
 describe('public API document', () => {
   it('merges the public paths of services and serves /docs', async () => {
-    const villa = await fakeVilla();
-    const apollo = await gateway({ VILLA_URL: villa.url });
-    const doc = await json(await fetch(`${apollo}/openapi.json`));
+    const villa = await fakeService();
+    const { url: apollo } = await startApollo({ VILLA_URL: villa.url });
+    const doc = await readJson(await fetch(`${apollo}/openapi.json`));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toContain('/healthz');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/oauth/token', '/admin/clients', '/v1/auth/user-tokens']));
     expect(doc.info.description).toContain('Not included');
     const docs = await fetch(`${apollo}/docs`);
     expect(docs.status).toBe(200);

@@ -7,15 +7,20 @@ import { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
 import {
   IDENTITY_HEADERS,
+  identityHeaders,
   BadGatewayError,
   GatewayTimeoutError,
   REQUEST_ID_HEADER,
   ServiceUnavailableError,
   signatureHeaders,
 } from '@bamboo/kit';
+import type { Principal } from '../auth/principal.js';
+import { SIGNED_HEADERS } from '../auth/signed/canonical.js';
 import type { Route } from './route-table.js';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host'];
+/** Never forwarded: spoofable identity, and the caller's credentials (services get the identity instead). */
+const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', ...Object.values(SIGNED_HEADERS)]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 export interface ForwardInput {
@@ -24,6 +29,8 @@ export interface ForwardInput {
   headers: Headers;
   body: Uint8Array | undefined;
   requestId: string;
+  /** Who apollo authenticated; sent to the service as identity headers. */
+  identity: Principal;
 }
 
 export class Proxy {
@@ -32,13 +39,14 @@ export class Proxy {
 
   constructor(private readonly internalKey: string) {}
 
-  async forward(route: Route, input: ForwardInput): Promise<Response> {
+  /** The service's answer and the instance that gave it. */
+  async forward(route: Route, input: ForwardInput): Promise<{ response: Response; upstream: string }> {
     const first = this.nextIndex(route);
     const tries = IDEMPOTENT.has(input.method) ? Math.min(2, route.upstreams.length + 1) : 1;
     for (let attempt = 0; ; attempt++) {
       const upstream = route.upstreams[(first + attempt) % route.upstreams.length]!;
       try {
-        return await this.send(upstream, route, input);
+        return { response: await this.send(upstream, route, input), upstream };
       } catch (error) {
         const connectionFailed = error instanceof ServiceUnavailableError;
         if (!connectionFailed || attempt + 1 >= tries) throw error;
@@ -69,10 +77,11 @@ export class Proxy {
     const url = new URL(upstream);
     const headers: Record<string, string> = {};
     input.headers.forEach((value, name) => {
-      if (!IDENTITY_HEADERS.includes(name) && !HOP_BY_HOP.includes(name)) headers[name] = value;
+      if (!STRIPPED.has(name)) headers[name] = value;
     });
     Object.assign(
       headers,
+      identityHeaders(input.identity),
       signatureHeaders(this.internalKey, {
         method: input.method,
         pathWithQuery: input.pathWithQuery,

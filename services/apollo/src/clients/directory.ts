@@ -1,0 +1,47 @@
+// Client lookups on the hot path. Each node caches a client for at most
+// APOLLO_CLIENT_CACHE_MS (1 s by default) and drops it at once when any node
+// announces a change over the hot state's pub/sub; so a disabled client or a
+// changed limit applies on every node within the cache time even if the
+// announcement is lost (pub/sub is at most once).
+import type { HotState } from '@bamboo/engines';
+import type { Client } from './client.js';
+import type { ClientStore } from '../stores/client-store.js';
+
+const CHANNEL = 'clients:changed';
+
+export class ClientDirectory {
+  private readonly cache = new Map<string, { client: Client | null; at: number }>();
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    readonly store: ClientStore,
+    private readonly hot: HotState,
+    private readonly cacheMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.hot.subscribe(CHANNEL, (id) => this.cache.delete(id));
+  }
+
+  async stop(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+
+  async get(id: string): Promise<Client | null> {
+    const hit = this.cache.get(id);
+    if (hit && Date.now() - hit.at < this.cacheMs) return hit.client;
+    const client = await this.store.get(id);
+    this.cache.set(id, { client, at: Date.now() });
+    return client;
+  }
+
+  /** Tells every node (this one included) to reload `id`. */
+  async changed(id: string): Promise<void> {
+    this.cache.delete(id);
+    try {
+      await this.hot.publish(CHANNEL, id);
+    } catch {
+      // The change is stored; other nodes pick it up when their cache expires.
+    }
+  }
+}

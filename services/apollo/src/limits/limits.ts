@@ -1,0 +1,87 @@
+// Per-client admission for one request: the in-flight cap (per node), then
+// the rate limit of the route group and the daily quota (shared, one call).
+// Answers with the IETF RateLimit headers, and Retry-After on refusals.
+import type { Limit } from '../clients/client.js';
+import type { AdmissionStore } from '../stores/admission.js';
+import { dayIn } from './day.js';
+
+export interface Subject {
+  /** The client id, or `anon:<ip>` for anonymous callers. */
+  key: string;
+  group: string;
+  limit: Limit;
+  quotaPerDay: number | null;
+  concurrency: number;
+}
+
+export type Decision =
+  | { allowed: true; headers: Record<string, string>; release: () => void }
+  | { allowed: false; code: 'rate_limited' | 'quota_exceeded' | 'concurrency_limit'; message: string; headers: Record<string, string> };
+
+export class Limits {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(
+    private readonly store: AdmissionStore,
+    private readonly timeZone: string,
+  ) {}
+
+  async admit(subject: Subject): Promise<Decision> {
+    const running = this.inFlight.get(subject.key) ?? 0;
+    if (running >= subject.concurrency) {
+      return {
+        allowed: false,
+        code: 'concurrency_limit',
+        message: `${subject.concurrency} requests of this client are already in flight`,
+        headers: { 'Retry-After': '1' },
+      };
+    }
+    this.inFlight.set(subject.key, running + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(subject.key) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(subject.key, left);
+      else this.inFlight.delete(subject.key);
+    };
+    try {
+      const day = dayIn(this.timeZone);
+      // The hash tag keeps a client's keys in one Redis Cluster slot (one script).
+      const tag = `{${subject.key}}`;
+      const result = await this.store.admit({
+        rateKey: `rl:${tag}:${subject.group}`,
+        limit: subject.limit.limit,
+        windowMs: subject.limit.windowSeconds * 1000,
+        ...(subject.quotaPerDay === null
+          ? {}
+          : { quota: { key: `quota:${tag}:${day.date}`, limit: subject.quotaPerDay, ttlMs: day.msLeft + 3_600_000 } }),
+      });
+      const headers: Record<string, string> = {
+        'RateLimit-Limit': String(subject.limit.limit),
+        'RateLimit-Remaining': String(Math.max(0, result.remaining)),
+        'RateLimit-Reset': String(Math.ceil(result.resetMs / 1000)),
+      };
+      if (result.quotaRemaining !== undefined) headers['X-Quota-Remaining'] = String(result.quotaRemaining);
+      if (result.allowed) return { allowed: true, headers, release };
+      release();
+      if (result.reason === 'quota') {
+        return {
+          allowed: false,
+          code: 'quota_exceeded',
+          message: `daily quota of ${subject.quotaPerDay} requests used up`,
+          headers: { ...headers, 'X-Quota-Remaining': '0', 'Retry-After': String(Math.max(1, Math.ceil(day.msLeft / 1000))) },
+        };
+      }
+      return {
+        allowed: false,
+        code: 'rate_limited',
+        message: `over ${subject.limit.limit} requests per ${subject.limit.windowSeconds} s for ${subject.group}`,
+        headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+}
