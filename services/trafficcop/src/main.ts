@@ -1,4 +1,4 @@
-// Boot: config → stores → app → listen; graceful shutdown on SIGTERM/SIGINT.
+// Boot: config → stores → origin → app → listen; graceful shutdown on SIGTERM/SIGINT.
 import { createLogger, loadConfig, serveService, startup } from '@bamboo/kit';
 import { openEngines } from '@bamboo/engines';
 import { configShape } from './config.js';
@@ -8,6 +8,14 @@ await startup('trafficcop', async () => {
   const config = loadConfig(configShape);
   const logger = createLogger('trafficcop', config.LOG_LEVEL);
   const engines = await openEngines(config, 'trafficcop');
-  const app = createApp({ config, logger, engines });
-  await serveService({ service: 'trafficcop', app, config, logger, onShutdown: [engines.close] });
+  const { app, trafficcop } = createApp({ config, logger, engines });
+  await trafficcop.start();
+  await serveService({
+    service: 'trafficcop',
+    app,
+    config,
+    logger,
+    extraListeners: [{ name: 'rtmp origin', close: () => trafficcop.stop() }],
+    onShutdown: [engines.close],
+  });
 });

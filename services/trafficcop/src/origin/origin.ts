@@ -1,0 +1,171 @@
+// The RTMP origin: node-media-server running inside trafficcop, with its
+// logs bridged into ours, its ports checked before it binds (it would exit
+// the process on EADDRINUSE), signed play URLs, and push relays exposed as
+// small handles the relay supervisor can watch.
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { PortInUseError, type Logger } from '@bamboo/kit';
+import {
+  NodeMediaServer,
+  nmsContext,
+  nmsLogger,
+  type NmsEvent,
+  type NmsInstance,
+  type NmsSession,
+} from './nms.js';
+
+export interface OriginOptions {
+  host: string;
+  rtmpPort: number;
+  httpFlvPort: number;
+  secret: string;
+  playAuth: boolean;
+  dataDir: string;
+  logger: Logger;
+}
+
+/** What a push relay is doing right now, as node-media-server reports it. */
+export type RelayHandleState = 'connecting' | 'up' | 'down';
+
+export interface RelayHandle {
+  state(): RelayHandleState;
+  /** Bytes sent to the remote server so far. */
+  outBytes(): number;
+  close(): void;
+}
+
+export interface Origin {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  on(event: NmsEvent, listener: (session: NmsSession) => void): void;
+  /** `sign` query value for `streamPath` valid until `expiresAtS` (node-media-server's scheme). */
+  sign(streamPath: string, expiresAtS: number): string;
+  /** Every open session (publishers, players, relays). */
+  sessions(): NmsSession[];
+  /** Pushes `streamPath` to `url` with node-media-server's native relay (no ffmpeg). */
+  pushRelay(streamPath: string, url: string): RelayHandle;
+  /** Ends a live publisher's connection now. */
+  disconnect(session: NmsSession): void;
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+
+export function createOrigin(options: OriginOptions): Origin {
+  if (options.secret === '') throw new Error('the origin needs a non-empty secret');
+  const log = options.logger.child({ component: 'origin' });
+  let nms: NmsInstance | undefined;
+  const listeners: Array<[NmsEvent, (session: NmsSession) => void]> = [];
+
+  return {
+    async start() {
+      await Promise.all([assertFree(options.host, options.rtmpPort, 'RTMP'), assertFree(options.host, options.httpFlvPort, 'HTTP-FLV')]);
+      nmsLogger.log = (message, level = 'info') => {
+        const lvl = LEVELS.has(level) ? level : 'info';
+        log[lvl as 'info']({ nms: true }, message);
+      };
+      nms = new NodeMediaServer({
+        bind: options.host,
+        rtmp: { port: options.rtmpPort },
+        http: { port: options.httpFlvPort },
+        // Publishing is authorised by villa's stream keys (see publish/), not
+        // by node-media-server's signed URLs; playing uses its signed URLs.
+        auth: { play: options.playAuth, publish: false, secret: options.secret },
+        store: { path: join(options.dataDir, 'nms') },
+        webadmin: { enable: false },
+      });
+      for (const [event, listener] of listeners) nms.on(event, listener);
+      await nms.run();
+      // Relays are ours to start; node-media-server restores the previous run's.
+      for (const key of [...nms.relayServer.tasks.keys()]) nms.relayServer.removeTask(key);
+      await Promise.all([listening(nms.rtmpServer.tcpServer), listening(nms.httpServer.httpServer)]);
+      log.info({ rtmpPort: options.rtmpPort, httpFlvPort: options.httpFlvPort, playAuth: options.playAuth }, 'origin listening');
+    },
+
+    async stop() {
+      if (!nms) return;
+      const server = nms;
+      nms = undefined;
+      for (const session of [...nmsContext.sessions.values()]) {
+        try {
+          session.close();
+        } catch (error) {
+          log.warn({ err: error }, 'closing a session failed');
+        }
+      }
+      await server.stop();
+      for (const [event, listener] of listeners) nmsContext.eventEmitter.off(event, listener);
+      nmsContext.broadcasts.clear();
+      nmsContext.sessions.clear();
+    },
+
+    on(event, listener) {
+      // Our handlers must never throw into node-media-server's call stack.
+      const safe = (session: NmsSession) => {
+        try {
+          listener(session);
+        } catch (error) {
+          log.error({ err: error, event }, 'origin event handler failed');
+        }
+      };
+      listeners.push([event, safe]);
+      nms?.on(event, safe);
+    },
+
+    sign(streamPath, expiresAtS) {
+      const hash = createHash('md5').update(`${streamPath}-${expiresAtS}-${options.secret}`).digest('hex');
+      return `${expiresAtS}-${hash}`;
+    },
+
+    sessions() {
+      return [...nmsContext.sessions.values()];
+    },
+
+    pushRelay(streamPath, url) {
+      if (!nms) throw new Error('origin is not running');
+      const relays = nms.relayServer;
+      const key = `push:${url}`;
+      // A dead task stays in node-media-server's map and blocks a re-add.
+      if (relays.tasks.has(key)) relays.removeTask(key);
+      const session = relays.addTask({ url, mode: 'push', streamPath, reconnect: false });
+      if (!session) throw new Error(`relay to ${url} was not created`);
+      let closed = false;
+      return {
+        state() {
+          if (closed || !session.isRunning) return 'down';
+          return session.isRegistered && session.rtmpClient.connected ? 'up' : 'connecting';
+        },
+        outBytes: () => session.outBytes,
+        close() {
+          if (closed) return;
+          closed = true;
+          if (relays.tasks.get(key) === session) relays.removeTask(key);
+          else session.close();
+        },
+      };
+    },
+
+    disconnect(session) {
+      if (session.socket && !session.socket.destroyed) session.socket.destroy();
+      else session.close();
+    },
+  };
+}
+
+function assertFree(host: string, port: number, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(`trafficcop ${name}`, port) : error);
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+function listening(server: { listening: boolean; once(e: 'listening' | 'error', l: (...a: unknown[]) => void): void } | undefined): Promise<void> {
+  if (!server || server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', (error) => reject(error as Error));
+  });
+}

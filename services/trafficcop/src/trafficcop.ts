@@ -1,0 +1,142 @@
+// Wires the origin to its collaborators: the publish gate (villa's stream
+// keys), the live reporter (villa's live status), the relay supervisor (CDN
+// push lines) and the thumbnailer (image + villa). One instance per process,
+// because node-media-server keeps its state per process.
+import { join } from 'node:path';
+import type { Logger } from '@bamboo/kit';
+import type { Registry } from 'prom-client';
+import { mediaSecret, type Config } from './config.js';
+import type { ImageClient } from './clients/image.js';
+import type { VillaClient } from './clients/villa.js';
+import { createOriginMetrics } from './origin/metrics.js';
+import { createOrigin, type Origin } from './origin/origin.js';
+import { createLiveReporter, type LiveReporter } from './publish/live-reporter.js';
+import { installPublishGate } from './publish/publish-gate.js';
+import { StreamRegistry, type LiveStream } from './publish/stream-registry.js';
+import { createRelaySupervisor, type RelaySupervisor } from './relay/relay-supervisor.js';
+import type { LineStore } from './stores/lines.js';
+import { createFrameGrabber } from './thumbs/grab-frame.js';
+import { createThumbnailer, type Thumbnailer } from './thumbs/thumbnailer.js';
+
+export interface TrafficcopDeps {
+  config: Config;
+  logger: Logger;
+  lines: LineStore;
+  villa: VillaClient;
+  image: ImageClient;
+  metrics: Registry;
+}
+
+export interface Trafficcop {
+  origin: Origin;
+  registry: StreamRegistry;
+  relays: RelaySupervisor;
+  liveReporter: LiveReporter;
+  lines: LineStore;
+  /** Signed origin play URLs of a stream, valid until `expiresAt` (epoch s). */
+  playUrls(roomId: string, nowMs: number): { rtmp: string; flv: string; expiresAt: number };
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
+  const { config, logger } = deps;
+  const secret = mediaSecret(config);
+  const origin = createOrigin({
+    host: config.MEDIA_HOST,
+    rtmpPort: config.RTMP_PORT,
+    httpFlvPort: config.HTTP_FLV_PORT,
+    secret,
+    playAuth: config.PLAY_AUTH,
+    dataDir: config.DATA_DIR,
+    logger,
+  });
+  const registry = new StreamRegistry();
+  let relays: RelaySupervisor | undefined;
+  const metrics = createOriginMetrics(deps.metrics, { sessions: () => origin.sessions(), relays: () => relays?.status() ?? [] });
+
+  installPublishGate({
+    origin,
+    registry,
+    verify: (key, roomId) => deps.villa.verifyStreamKey(key, roomId, config.VERIFY_TIMEOUT_MS),
+    app: config.RTMP_APP,
+    graceMs: config.PUBLISH_GRACE_MS,
+    logger,
+    refusals: metrics.refusals,
+  });
+  relays = createRelaySupervisor({
+    origin,
+    registry,
+    loadLines: () => deps.lines.list(),
+    backoffMinMs: config.RELAY_BACKOFF_MIN_MS,
+    backoffMaxMs: config.RELAY_BACKOFF_MAX_MS,
+    watchIntervalMs: config.RELAY_WATCH_INTERVAL_MS,
+    connectTimeoutMs: config.RELAY_CONNECT_TIMEOUT_MS,
+    lineSyncIntervalMs: config.LINE_SYNC_INTERVAL_MS,
+    logger,
+    restarts: metrics.relayRestarts,
+  });
+  const liveReporter = createLiveReporter({
+    villa: deps.villa,
+    registry,
+    logger,
+    reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
+    retryMinMs: config.RELAY_BACKOFF_MIN_MS,
+    retryMaxMs: config.RELAY_BACKOFF_MAX_MS,
+  });
+
+  const signedQuery = (streamPath: string, expiresAt: number) =>
+    config.PLAY_AUTH ? `?sign=${origin.sign(streamPath, expiresAt)}` : '';
+  // ffmpeg reads the origin locally; a bind to every address is reachable on loopback.
+  const localHost = config.MEDIA_HOST === '0.0.0.0' || config.MEDIA_HOST === '::' ? '127.0.0.1' : config.MEDIA_HOST;
+  const thumbnailer: Thumbnailer = createThumbnailer({
+    registry,
+    grabber: createFrameGrabber({ ffmpegPath: config.FFMPEG_PATH, timeoutMs: config.THUMBNAIL_TIMEOUT_MS }),
+    flvUrl: (stream: LiveStream) =>
+      `http://${localHost}:${config.HTTP_FLV_PORT}${stream.streamPath}.flv${signedQuery(stream.streamPath, Math.floor(Date.now() / 1000) + 300)}`,
+    upload: (roomId, jpeg) => deps.image.uploadThumbnail(roomId, jpeg),
+    setOnRoom: (roomId, imageId) => deps.villa.setThumbnail(roomId, imageId),
+    dir: join(config.DATA_DIR, 'thumbnails'),
+    intervalMs: config.THUMBNAIL_INTERVAL_MS,
+    firstDelayMs: config.THUMBNAIL_FIRST_DELAY_MS,
+    logger,
+    results: metrics.thumbnails,
+  });
+
+  return {
+    origin,
+    registry,
+    relays,
+    liveReporter,
+    lines: deps.lines,
+    playUrls(roomId, nowMs) {
+      const streamPath = `/${config.RTMP_APP}/${roomId}`;
+      const expiresAt = Math.floor(nowMs / 1000) + config.PLAY_URL_TTL_S;
+      const query = signedQuery(streamPath, expiresAt);
+      return {
+        rtmp: `rtmp://${config.MEDIA_PUBLIC_HOST}:${config.RTMP_PORT}${streamPath}${query}`,
+        flv: `http://${config.MEDIA_PUBLIC_HOST}:${config.HTTP_FLV_PORT}${streamPath}.flv${query}`,
+        expiresAt,
+      };
+    },
+    async start() {
+      await deps.lines.init();
+      await origin.start();
+      await thumbnailer.start();
+      await relays.start();
+      liveReporter.start();
+    },
+    async stop() {
+      // Publishers are about to be cut off: end their streams now so villa
+      // hears "offline" (bounded wait; reconciliation on the next start
+      // repairs whatever does not get through).
+      const at = Date.now();
+      for (const stream of registry.list()) registry.end(stream.roomId, at);
+      await Promise.race([liveReporter.idle(), new Promise((r) => setTimeout(r, config.DOWNSTREAM_TIMEOUT_MS).unref())]);
+      liveReporter.stop();
+      thumbnailer.stop();
+      relays.stop();
+      await origin.stop();
+    },
+  };
+}

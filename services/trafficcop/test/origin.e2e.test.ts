@@ -1,0 +1,89 @@
+// End to end over real sockets and real RTMP: ffmpeg publishes a generated
+// test pattern to trafficcop's origin; villa and image are small fakes of
+// their internal contracts; a CDN push line is a second node-media-server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, readJson, tempDir } from '@bamboo/testing';
+import { OPS, startHarness, type Harness } from './support/harness.js';
+import { probeCodec, publishTestPattern, startCdnLine, waitFor, type CdnLineProcess } from './support/media.js';
+
+describe('trafficcop origin (real RTMP)', () => {
+  let h: Harness;
+  let cdn: CdnLineProcess;
+  let cdnDir: string;
+
+  beforeAll(async () => {
+    cdnDir = await tempDir('cdn-line');
+    cdn = await startCdnLine(await freePort(), cdnDir);
+    h = await startHarness({}, (villa) => {
+      villa.addRoom('r1', 'key-r1');
+      villa.addRoom('r2', 'key-r2');
+      // Left live by a previous trafficcop run that died: reconciliation must clear it.
+      villa.addRoom('ghost', 'key-ghost', { live: true, sessionId: '000000001-dead', startedAt: 1, lastAt: 1 });
+    });
+    const res = await h.call('/v1/cdn/lines', {
+      body: { id: 'cdn-a', provider: 'test', pushUrlTemplate: `rtmp://127.0.0.1:${cdn.port}/live/{room}` },
+      identity: OPS,
+    });
+    expect(res.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await cdn?.stop();
+  });
+
+  it('reconciles villa on start: a room live without a stream here goes offline', async () => {
+    await waitFor('ghost offline', () => h.villa.rooms.get('ghost')?.live === false);
+    expect(h.villa.liveCalls).toContainEqual(expect.objectContaining({ roomId: 'ghost', sessionId: '000000001-dead', live: false, applied: true }));
+  });
+
+  it('a good key goes live, relays to the CDN line, plays over HTTP-FLV, gets a thumbnail, and ends cleanly', { timeout: 60_000 }, async () => {
+    const publisher = publishTestPattern(h.publishUrl('r1', 'key-r1'));
+    try {
+      const room = h.villa.rooms.get('r1')!;
+      await waitFor('r1 live in villa', () => room.live);
+      expect(room.sessionId).toMatch(/^[0-9a-z]{9}-[0-9a-f]+$/);
+
+      // relay state visible through the API, and the CDN line really has the stream
+      await waitFor('relay up', async () => {
+        const body = await readJson(await h.call('/v1/cdn/streams/r1', { identity: OPS }));
+        return body.relays?.[0]?.state === 'up';
+      });
+      expect(await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r1`)).toBe('h264');
+      const lines = await readJson(await h.call('/v1/cdn/lines', { identity: OPS }));
+      expect(lines.lines[0].relays).toEqual({ connecting: 0, up: 1, retrying: 0 });
+
+      // HTTP-FLV from the origin with a signed URL; unsigned is refused (play auth on)
+      const play = await readJson(await h.call('/v1/cdn/rooms/r1/origin', { identity: { ...OPS, scopes: [] } }));
+      const flv = await fetch(play.flv);
+      const reader = flv.body!.getReader();
+      const first = await reader.read();
+      await reader.cancel();
+      expect(Buffer.from(first.value!).subarray(0, 3).toString()).toBe('FLV');
+      expect(await probeCodec(play.rtmp)).toBe('h264');
+      expect(await probeCodec(play.flv.split('?')[0])).toBeUndefined();
+
+      // thumbnail: a JPEG uploaded to image and set on the room
+      await waitFor('thumbnail on room', () => room.thumbnailImageId);
+      const upload = h.image.uploads.find((u) => u.id === room.thumbnailImageId)!;
+      expect(upload).toMatchObject({ kind: 'thumbnail', roomId: 'r1', contentType: 'image/jpeg' });
+      expect(upload.bytes.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+
+      const metrics = await (await fetch(`${h.api}/metrics`)).text();
+      expect(metrics).toMatch(/trafficcop_publishers\{[^}]*\} 1/);
+      expect(metrics).toMatch(/trafficcop_relays\{[^}]*line="cdn-a"[^}]*state="up"[^}]*\} 1/);
+      expect(metrics).toMatch(/trafficcop_stream_bytes_in\{[^}]*stream="\/live\/r1"[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/trafficcop_thumbnails_total\{[^}]*result="ok"[^}]*\} 1/);
+    } finally {
+      await publisher.stop();
+    }
+    const room = h.villa.rooms.get('r1')!;
+    await waitFor('r1 offline in villa', () => !room.live);
+    const calls = h.villa.liveCalls.filter((c) => c.roomId === 'r1');
+    expect(calls.map((c) => [c.live, c.applied])).toEqual([[true, true], [false, true]]);
+    expect(calls[1]!.sessionId).toBe(calls[0]!.sessionId);
+    expect((await h.call('/v1/cdn/streams/r1', { identity: OPS })).status).toBe(404);
+    expect(h.trafficcop.relays.status()).toEqual([]);
+    await waitFor('stream gone from the CDN line', async () => (await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r1`, 2)) === undefined);
+  });
+});
