@@ -4,6 +4,7 @@
 // behind the ledger lost data (no AOF, or a flushed database), and magi refuses
 // to start rather than hand out seqs the ledger already holds.
 import type { Bank } from '../stores/bank.js';
+import type { LedgerEntry } from './entry.js';
 import type { LedgerRepo } from '../stores/ledger.repo.js';
 
 const BATCH = 5_000;
@@ -24,7 +25,8 @@ export async function restoreBank(bank: Bank, ledger: LedgerRepo, ttlMs: number)
   for (;;) {
     const entries = await ledger.scan(after, BATCH);
     if (entries.length === 0) return restored;
-    await bank.restore(entries, { ttlMs });
+    // The bank holds entries as applied, without the ledger's later step flags.
+    await bank.restore(entries.map(({ broadcast: _flag, ...entry }) => entry as LedgerEntry), { ttlMs });
     restored += entries.length;
     after = entries[entries.length - 1]!.seq;
   }

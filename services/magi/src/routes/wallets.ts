@@ -3,9 +3,10 @@ import { createRoute, requireScope, requireUser, z, type ServiceApp } from '@bam
 import { adjust, readWallet, topUp } from '../gifting/wallets.js';
 import type { Magi } from '../magi.js';
 import { TOPUP_SCOPE, requireAdmin, requireSelfOrAdmin } from './access.js';
+import { MAX_COUNTER } from '../ledger/entry.js';
 import { CreditTxSchema, Id, WalletSchema, errors, json } from './schemas.js';
 
-const MAX_TOPUP = 1_000_000_000_000;
+const MAX_TOPUP = MAX_COUNTER;
 
 const TopUpBody = z
   .object({

@@ -21,7 +21,7 @@ const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
 let n = 0;
 const uid = (label: string) => `${label}-${++n}-${randomUUID().slice(0, 6)}`;
 
-export function topUpDraft(to: string, delta: number, key = randomUUID()): CreditDraft {
+export function topUpDraft(to: string, delta: number, key: string = randomUUID()): CreditDraft {
   return { _id: randomUUID(), kind: 'topup', key: `topup:${key}`, fingerprint: `fp-${to}-${delta}`, at: AT, uid: to, delta, reason: null };
 }
 
