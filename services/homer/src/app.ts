@@ -1,15 +1,17 @@
-// homer's routes: thin handlers over the domain functions in src/.
+// homer's routes: thin handlers over the domain functions in src/logic.
 import { createServiceApp, type Logger, type ServiceApp } from '@bamboo/kit';
 import type { Engines } from '@bamboo/engines';
-import type { Config } from './config.js';
+import type { HomerContext } from './routes/context.js';
+import { danmakuRoutes } from './routes/danmaku.js';
+import { internalRoutes } from './routes/internal.js';
 
-export interface AppDeps {
-  config: Config;
+export interface AppDeps extends HomerContext {
   logger: Logger;
   engines: Engines;
 }
 
-export function createApp({ config, logger, engines }: AppDeps): ServiceApp {
+export function createApp(deps: AppDeps): ServiceApp {
+  const { config, logger, engines } = deps;
   const { app } = createServiceApp({
     service: 'homer',
     description: 'Danmaku (bullet chat): send over HTTP, receive over TCP and WebSocket.',
@@ -18,5 +20,7 @@ export function createApp({ config, logger, engines }: AppDeps): ServiceApp {
     maxSkewMs: config.INTERNAL_SIGNATURE_MAX_SKEW_MS,
     readiness: engines.readiness,
   });
+  danmakuRoutes(app, deps);
+  internalRoutes(app, deps);
   return app;
 }

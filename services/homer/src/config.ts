@@ -1,6 +1,51 @@
-import { baseConfigShape, type z } from '@bamboo/kit';
+// homer's configuration: every tunable is a named env var with its default here.
+import { baseConfigShape, z } from '@bamboo/kit';
+
+const ms = z.coerce.number().int().positive();
+const count = z.coerce.number().int().positive();
 
 export const configShape = {
   ...baseConfigShape('homer'),
+  /** Raw TCP gateway port (WebSocket is `/sub` on PORT); 0 picks a free port. */
+  HOMER_TCP_PORT: z.coerce.number().int().min(0).max(65535).default(8094),
+  /** Address clients are told to use for this node (dispatcher); defaults to HOST. */
+  HOMER_PUBLIC_HOST: z.string().min(1).optional(),
+  /** This gateway's id in the registry; defaults to host:tcpPort. */
+  HOMER_GATEWAY_ID: z.string().min(1).optional(),
+  /** Where this gateway stands, for the dispatcher's preference. */
+  HOMER_REGION: z.string().min(1).default('local'),
+  HOMER_ISP: z.string().min(1).default('any'),
+  /** Secret signing connect tickets; defaults to one derived from BAMBOO_INTERNAL_KEY. */
+  HOMER_TICKET_SECRET: z.string().min(16).optional(),
+  /** How long a connect ticket may be presented after it was issued. */
+  HOMER_TICKET_TTL_MS: ms.default(60_000),
+  /** The first frame must be auth within this. */
+  HOMER_AUTH_TIMEOUT_MS: ms.default(10_000),
+  /** Heartbeat interval told to clients on wired/wifi/unknown networks. */
+  HOMER_HEARTBEAT_MS: ms.default(30_000),
+  /** Heartbeat interval told to clients on cellular networks (radio wake-ups cost battery). */
+  HOMER_HEARTBEAT_CELLULAR_MS: ms.default(60_000),
+  /** Largest frame a client may send (header included). */
+  HOMER_MAX_CLIENT_FRAME_BYTES: count.default(4096),
+  /** Bytes queued to one connection beyond which it is closed as a slow consumer. */
+  HOMER_SEND_BUFFER_BYTES: count.default(1024 * 1024),
+  /** Rooms one connection may be in at once. */
+  HOMER_MAX_ROOMS_PER_CONN: count.default(4),
+  /** A room's messages are merged over this window into one frame per connection. */
+  HOMER_BATCH_WINDOW_MS: ms.default(50),
+  /** Recent history kept per room: at most this many messages … */
+  HOMER_HISTORY_SIZE: count.default(200),
+  /** … no older than this. */
+  HOMER_HISTORY_TTL_MS: ms.default(5 * 60_000),
+  /** Longest danmaku text, in characters. */
+  HOMER_MAX_TEXT_CHARS: count.default(100),
+  /** How often a gateway re-registers and reports its online counts. */
+  HOMER_REGISTER_EVERY_MS: ms.default(5_000),
+  /** A gateway not heard from for this long is dropped from dispatch and counts. */
+  HOMER_GATEWAY_TTL_MS: ms.default(15_000),
+  /** How many gateway addresses the dispatcher returns. */
+  HOMER_DISPATCH_COUNT: count.default(3),
+  /** How long a repeated idempotency key returns the first answer. */
+  HOMER_IDEMPOTENCY_TTL_MS: ms.default(24 * 3600_000),
 };
 export type Config = z.infer<z.ZodObject<typeof configShape>>;

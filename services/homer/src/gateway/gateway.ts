@@ -1,0 +1,158 @@
+// A gateway node: the TCP listener, the WebSocket endpoint on the HTTP
+// server, its sessions, its registration (address, per-room counts) in the
+// registry, and the drain on shutdown: tell every client to reconnect
+// elsewhere, stop accepting, and finish once they left or the bound passed.
+import { createServer, type Server as TcpServer } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '@bamboo/kit';
+import type { DecodeLimits } from '../protocol/frame.js';
+import { CLIENT_OPS } from '../protocol/ops.js';
+import { Hub } from '../fanout/hub.js';
+import type { RoomBus } from '../stores/room-bus.js';
+import type { GatewayInfo, GatewayRegistry } from '../stores/gateway-registry.js';
+import type { RoomCatalog } from '../logic/rooms.js';
+import { Session, type SessionSettings, type Transport } from './session.js';
+import { tcpTransport, wireTcp, wireWs, wsTransport } from './transports.js';
+
+export const WS_PATH = '/sub';
+
+export interface GatewayOptions {
+  bus: RoomBus;
+  registry: GatewayRegistry;
+  rooms: RoomCatalog;
+  logger: Logger;
+  settings: SessionSettings;
+  maxClientFrameBytes: number;
+  batchWindowMs: number;
+  registerEveryMs: number;
+  gatewayTtlMs: number;
+  /** Where clients reach this node; the id defaults to host:tcpPort. */
+  publicHost: string;
+  id?: string;
+  region: string;
+  isp: string;
+}
+
+export class Gateway {
+  readonly hub: Hub;
+  private readonly sessions = new Set<Session>();
+  private readonly limits: DecodeLimits;
+  private readonly wss: WebSocketServer;
+  private tcp: TcpServer | undefined;
+  private info: GatewayInfo | undefined;
+  private beatTimer: NodeJS.Timeout | undefined;
+  private draining = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.limits = { maxFrameBytes: options.maxClientFrameBytes, allowedOps: CLIENT_OPS };
+    this.hub = new Hub(options.bus, { batchWindowMs: options.batchWindowMs }, options.logger);
+    // The protocol checks sizes itself, so an oversize frame gets an error frame;
+    // ws' own limit only guards memory against absurd messages.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxClientFrameBytes * 4 });
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  get address(): GatewayInfo | undefined {
+    return this.info;
+  }
+
+  /** Opens the TCP port, takes over /sub on `http`, registers and starts beating. */
+  async start(http: HttpServer, httpPort: number, tcpPort: number, host: string): Promise<GatewayInfo> {
+    await this.hub.start();
+    this.tcp = createServer((socket) => {
+      if (this.draining) return void socket.destroy();
+      const session = this.open(tcpTransport(socket));
+      wireTcp(socket, session, this.limits);
+    });
+    const tcp = this.tcp;
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(tcpPort, host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+    http.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    const boundTcp = (tcp.address() as AddressInfo).port;
+    const id = this.options.id ?? `${this.options.publicHost}:${boundTcp}`;
+    this.info = {
+      id,
+      region: this.options.region,
+      isp: this.options.isp,
+      tcp: `${this.options.publicHost}:${boundTcp}`,
+      ws: `ws://${this.options.publicHost}:${httpPort}${WS_PATH}`,
+    };
+    await this.beat();
+    this.scheduleBeat();
+    return this.info;
+  }
+
+  /** Registers, refreshes online counts and drops idle room subscriptions. */
+  async beat(): Promise<void> {
+    if (!this.info) return;
+    await this.options.registry.beat(this.info, this.hub.counts(), this.options.gatewayTtlMs);
+    await this.hub.refreshOnline(this.options.registry, this.info.id);
+    await this.hub.sweep();
+  }
+
+  /** The shutdown listener: drain, bounded by `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    clearTimeout(this.beatTimer);
+    const tcpClosed = new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve()));
+    if (this.info) await this.options.registry.remove(this.info.id).catch(() => undefined);
+    for (const session of this.sessions) {
+      session.notice({ code: 'reconnect', message: 'this gateway is shutting down; reconnect through the dispatcher' });
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const session of this.sessions) session.close();
+    this.wss.close();
+    await tcpClosed;
+    await this.hub.close();
+  }
+
+  private open(transport: Transport): Session {
+    const session = new Session(transport, {
+      hub: this.hub,
+      rooms: this.options.rooms,
+      settings: this.options.settings,
+      logger: this.options.logger,
+      onClose: (s) => this.sessions.delete(s),
+    });
+    this.sessions.add(session);
+    return session;
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== WS_PATH || this.draining) {
+      const status = this.draining ? '503 Service Unavailable' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = this.open(wsTransport(ws));
+      wireWs(ws, session, this.limits);
+    });
+  }
+
+  private scheduleBeat(): void {
+    this.beatTimer = setTimeout(async () => {
+      try {
+        await this.beat();
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'gateway registration failed; retrying');
+      }
+      if (!this.draining) this.scheduleBeat();
+    }, this.options.registerEveryMs);
+    this.beatTimer.unref();
+  }
+}

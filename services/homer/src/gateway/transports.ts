@@ -1,0 +1,53 @@
+// The two carriers of the same frames: a raw TCP byte stream (split into
+// frames by FrameReader) and WebSocket binary messages (one frame each).
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { decodeFrame, FrameReader, type DecodeLimits } from '../protocol/frame.js';
+import type { Session, Transport } from './session.js';
+
+/** How long a closing connection may take to flush before it is cut. */
+const LINGER_MS = 1_000;
+
+export function tcpTransport(socket: Socket): Transport {
+  return {
+    kind: 'tcp',
+    write: (frame) => void socket.write(frame),
+    bufferedBytes: () => socket.writableLength,
+    end: () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    },
+  };
+}
+
+export function wireTcp(socket: Socket, session: Session, limits: DecodeLimits): void {
+  const reader = new FrameReader(limits);
+  socket.setNoDelay(true);
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of reader.push(chunk)) session.receive(frame);
+  });
+  socket.on('error', () => session.close());
+  socket.on('close', () => session.close());
+}
+
+export function wsTransport(ws: WebSocket): Transport {
+  return {
+    kind: 'ws',
+    write: (frame) => ws.send(frame, { binary: true }),
+    bufferedBytes: () => ws.bufferedAmount,
+    end: () => {
+      ws.close(1000);
+      setTimeout(() => ws.terminate(), LINGER_MS).unref();
+    },
+  };
+}
+
+export function wireWs(ws: WebSocket, session: Session, limits: DecodeLimits): void {
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return session.fail('text_frame', 'frames must be WebSocket binary messages');
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    session.receive(decodeFrame(buf, limits));
+  });
+  ws.on('error', () => session.close());
+  ws.on('close', () => session.close());
+}
