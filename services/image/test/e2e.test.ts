@@ -16,7 +16,7 @@ afterAll(() => h.close());
 
 const sharpFormat = { avif: 'heif', webp: 'webp', jpeg: 'jpeg' } as const;
 
-describe('upload → finished → download', () => {
+describe('upload → finished → download', { timeout: 120_000 }, () => {
   let id: string;
   beforeAll(async () => {
     const res = await upload(h.url, await sidewaysJpeg());
@@ -86,7 +86,7 @@ describe('upload → finished → download', () => {
   });
 });
 
-describe('other ways in', () => {
+describe('other ways in', { timeout: 120_000 }, () => {
   it('takes a multipart upload', async () => {
     const form = new FormData();
     form.set('file', new Blob([await photo(300, 200, 10)], { type: 'image/jpeg' }), 'cover.jpg');
@@ -108,7 +108,7 @@ describe('other ways in', () => {
   });
 });
 
-describe('refusals change nothing', () => {
+describe('refusals change nothing', { timeout: 120_000 }, () => {
   async function refused(res: Response, statusCode: number, code: string) {
     expect(res.status).toBe(statusCode);
     expect((await readJson(res)).error.code).toBe(code);

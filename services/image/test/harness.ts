@@ -73,11 +73,23 @@ export async function startImage(env: Record<string, string> = {}): Promise<Harn
 const viteNode = join(dirname(createRequire(import.meta.url).resolve('vite-node/package.json')), 'vite-node.mjs');
 const serviceRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** A worker as its own OS process (src/worker/main.ts run from source). */
+/** How to run src/worker/main.ts from source as its own OS process. */
+export const workerFromSource = { entry: viteNode, args: ['-c', 'vitest.config.ts', 'src/worker/main.ts'], cwd: serviceRoot };
+
+export const workerEnv = (url: string, env: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  BAMBOO_INTERNAL_KEY: KEY,
+  IMAGE_URL: url,
+  IMAGE_WORKER_POLL_MS: '20',
+  LOG_LEVEL: 'silent',
+  ...env,
+});
+
+/** A worker as its own OS process. */
 export function spawnWorker(url: string, env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, [viteNode, '-c', 'vitest.config.ts', 'src/worker/main.ts'], {
+  return spawn(process.execPath, [workerFromSource.entry, ...workerFromSource.args], {
     cwd: serviceRoot,
-    env: { ...process.env, BAMBOO_INTERNAL_KEY: KEY, IMAGE_URL: url, IMAGE_WORKER_POLL_MS: '20', LOG_LEVEL: 'silent', ...env },
+    env: workerEnv(url, env),
     stdio: 'ignore',
   });
 }
@@ -99,7 +111,7 @@ export async function status(url: string, id: string): Promise<any> {
 
 /** Polls the status until `done` says so; gives up after `tries` polls (a bound, not a timing assertion). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function waitFor(url: string, id: string, done: (s: any) => boolean, tries = 600): Promise<any> {
+export async function waitFor(url: string, id: string, done: (s: any) => boolean, tries = 4_000): Promise<any> {
   for (let i = 0; i < tries; i++) {
     const s = await status(url, id);
     if (done(s)) return s;

@@ -6,8 +6,10 @@ import type { Logger } from '@bamboo/kit';
 
 export interface SupervisorOptions {
   count: number;
-  /** The worker's entry file (dist/worker/main.js). */
+  /** The worker's entry file (dist/worker/main.js), or a runner given `args`. */
   entry: string;
+  args?: string[];
+  cwd?: string;
   env: NodeJS.ProcessEnv;
   logger: Logger;
   execArgv?: string[];
@@ -27,10 +29,11 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
 
   function start(slot: number, backoffMs: number): void {
     const startedAt = Date.now();
-    const child = fork(options.entry, [], {
+    const child = fork(options.entry, options.args ?? [], {
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       env: { ...options.env, IMAGE_WORKER_ID: `worker-${slot}-${process.pid}` },
       execArgv: options.execArgv ?? [],
-      stdio: 'inherit',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.set(slot, child);
     child.once('exit', (code, signal) => {
