@@ -28,6 +28,8 @@ export const configShape = {
   PLAY_AUTH: flag.default(true),
   /** Lifetime of a signed origin play URL. */
   PLAY_URL_TTL_S: z.coerce.number().int().positive().default(3600),
+  /** An RTMP connection that has not asked to publish or play after this long is closed (port scans, garbage). */
+  RTMP_IDLE_TIMEOUT_MS: ms.default(10_000),
   /** How long a dropped publisher may reconnect from the same address and resume the same live session. */
   PUBLISH_GRACE_MS: ms.default(30_000),
   /** Budget for villa's stream-key answer; no answer in time refuses the publish (fail closed). */

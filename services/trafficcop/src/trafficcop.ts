@@ -49,6 +49,7 @@ export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
     secret,
     playAuth: config.PLAY_AUTH,
     dataDir: config.DATA_DIR,
+    idleTimeoutMs: config.RTMP_IDLE_TIMEOUT_MS,
     logger,
   });
   const registry = new StreamRegistry();

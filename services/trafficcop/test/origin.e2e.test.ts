@@ -86,4 +86,75 @@ describe('trafficcop origin (real RTMP)', () => {
     expect(h.trafficcop.relays.status()).toEqual([]);
     await waitFor('stream gone from the CDN line', async () => (await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r1`, 2)) === undefined);
   });
+
+  it('a wrong, missing or closed-room key is refused at the RTMP level: never live, nothing relayed', { timeout: 60_000 }, async () => {
+    h.villa.addRoom('r3', 'key-r3', { closed: true });
+    const liveCallsBefore = h.villa.liveCalls.length;
+    for (const [room, key, reason] of [
+      ['r1', 'wrong-key', 'unknown_key'],
+      ['r1', 'key-r2', 'room_mismatch'],
+      ['r1', undefined, 'missing_key'],
+      ['r3', 'key-r3', 'room_closed'],
+    ] as const) {
+      const publisher = publishTestPattern(h.publishUrl(room, key));
+      const code = await publisher.exited;
+      expect(code, `${room}/${reason}`).not.toBe(0);
+      expect(h.trafficcop.registry.get(room)).toBeUndefined();
+      const metrics = await (await fetch(`${h.api}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`trafficcop_publish_refusals_total\\{[^}]*reason="${reason}"[^}]*\\} 1`));
+    }
+    expect(h.villa.liveCalls.slice(liveCallsBefore)).toEqual([]);
+    expect(h.villa.rooms.get('r1')?.live).toBe(false);
+    expect(h.trafficcop.relays.status()).toEqual([]);
+    expect(await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r1`, 2)).toBeUndefined();
+  });
+
+  it('refuses a second publisher to a live room; the first keeps its session', { timeout: 60_000 }, async () => {
+    const first = publishTestPattern(h.publishUrl('r2', 'key-r2'));
+    try {
+      await waitFor('r2 live', () => h.villa.rooms.get('r2')?.live);
+      const sessionId = h.villa.rooms.get('r2')!.sessionId;
+      const second = publishTestPattern(h.publishUrl('r2', 'key-r2'));
+      expect(await second.exited).not.toBe(0);
+      expect(first.child.exitCode).toBeNull();
+      expect(h.villa.rooms.get('r2')).toMatchObject({ live: true, sessionId });
+      expect(h.trafficcop.registry.get('r2')?.sessionId).toBe(sessionId);
+    } finally {
+      await first.stop();
+    }
+    await waitFor('r2 offline', () => h.villa.rooms.get('r2')?.live === false);
+  });
+
+  it('a push line that goes down is retried with backoff and recovers; the origin stream is unaffected', { timeout: 60_000 }, async () => {
+    const publisher = publishTestPattern(h.publishUrl('r2', 'key-r2'));
+    try {
+      await waitFor('relay up', () => h.trafficcop.relays.status().find((r) => r.roomId === 'r2' && r.state === 'up'));
+      await cdn.stop();
+      const failing = await waitFor('relay retrying', async () => {
+        const body = await readJson(await h.call('/v1/cdn/streams/r2', { identity: OPS }));
+        return body.relays?.find((r: { state: string; failures: number }) => r.state === 'retrying' && r.failures >= 2);
+      });
+      expect(failing.lineId).toBe('cdn-a');
+      expect(h.villa.rooms.get('r2')?.live).toBe(true);
+      const play = await readJson(await h.call('/v1/cdn/rooms/r2/origin', { identity: { ...OPS, scopes: [] } }));
+      expect(await probeCodec(play.flv)).toBe('h264');
+
+      cdn = await startCdnLine(cdn.port, cdnDir);
+      await waitFor('relay up again', () => h.trafficcop.relays.status().find((r) => r.roomId === 'r2' && r.state === 'up'));
+      expect(await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r2`)).toBe('h264');
+      expect(h.trafficcop.relays.status().find((r) => r.roomId === 'r2')?.failures).toBe(0);
+
+      // disabling the line stops its relay; enabling it starts it again
+      const off = await h.call('/v1/cdn/lines/cdn-a', { method: 'PATCH', body: { enabled: false }, identity: OPS });
+      expect(await readJson(off)).toMatchObject({ enabled: false, relays: { connecting: 0, up: 0, retrying: 0 } });
+      expect(h.trafficcop.relays.status()).toEqual([]);
+      await waitFor('stream gone from the disabled line', async () => (await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r2`, 2)) === undefined);
+      await h.call('/v1/cdn/lines/cdn-a', { method: 'PATCH', body: { enabled: true }, identity: OPS });
+      await waitFor('relay up after enabling', () => h.trafficcop.relays.status().find((r) => r.roomId === 'r2' && r.state === 'up'));
+    } finally {
+      await publisher.stop();
+    }
+    await waitFor('r2 offline', () => h.villa.rooms.get('r2')?.live === false);
+    expect(h.trafficcop.relays.status()).toEqual([]);
+  });
 });

@@ -22,6 +22,8 @@ export interface OriginOptions {
   secret: string;
   playAuth: boolean;
   dataDir: string;
+  /** An RTMP connection that has not asked to publish or play after this long is closed. */
+  idleTimeoutMs: number;
   logger: Logger;
 }
 
@@ -55,7 +57,21 @@ export function createOrigin(options: OriginOptions): Origin {
   if (options.secret === '') throw new Error('the origin needs a non-empty secret');
   const log = options.logger.child({ component: 'origin' });
   let nms: NmsInstance | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   const listeners: Array<[NmsEvent, (session: NmsSession) => void]> = [];
+
+  // node-media-server waits forever for a handshake or a publish/play
+  // command; a port scan or a client sending garbage would hold a socket
+  // for good. Connections without a stream path after the timeout are cut.
+  const sweepIdle = () => {
+    const cutoff = Date.now() - options.idleTimeoutMs;
+    for (const session of nmsContext.sessions.values()) {
+      if (session.protocol === 'rtmp' && session.ip !== '' && session.streamPath === '' && session.createTime < cutoff) {
+        log.warn({ ip: session.ip, session: session.id }, 'closing an RTMP connection that never published or played');
+        disconnect(session);
+      }
+    }
+  };
 
   return {
     async start() {
@@ -79,11 +95,14 @@ export function createOrigin(options: OriginOptions): Origin {
       // Relays are ours to start; node-media-server restores the previous run's.
       for (const key of [...nms.relayServer.tasks.keys()]) nms.relayServer.removeTask(key);
       await Promise.all([listening(nms.rtmpServer.tcpServer), listening(nms.httpServer.httpServer)]);
+      sweeper = setInterval(sweepIdle, Math.min(1_000, options.idleTimeoutMs));
+      sweeper.unref();
       log.info({ rtmpPort: options.rtmpPort, httpFlvPort: options.httpFlvPort, playAuth: options.playAuth }, 'origin listening');
     },
 
     async stop() {
       if (!nms) return;
+      clearInterval(sweeper);
       const server = nms;
       nms = undefined;
       for (const session of [...nmsContext.sessions.values()]) {
@@ -145,11 +164,13 @@ export function createOrigin(options: OriginOptions): Origin {
       };
     },
 
-    disconnect(session) {
-      if (session.socket && !session.socket.destroyed) session.socket.destroy();
-      else session.close();
-    },
+    disconnect,
   };
+}
+
+function disconnect(session: NmsSession): void {
+  if (session.socket && !session.socket.destroyed) session.socket.destroy();
+  else session.close();
 }
 
 function assertFree(host: string, port: number, name: string): Promise<void> {

@@ -42,7 +42,7 @@ export function publishTestPattern(url: string): Publisher {
 /** ffprobe's video stream codec of `url`, or undefined when it cannot read it. */
 export function probeCodec(url: string, timeoutS = 5): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn('ffprobe', ['-v', 'error', '-rw_timeout', String(timeoutS * 1_000_000), '-select_streams', 'v:0',
+    const child = spawn('ffprobe', ['-v', 'error', '-analyzeduration', '1000000', '-probesize', '500000', '-rw_timeout', String(timeoutS * 1_000_000), '-select_streams', 'v:0',
       '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', url], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
