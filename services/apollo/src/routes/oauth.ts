@@ -15,8 +15,14 @@ import {
 const OAuthErrorSchema = z
   .object({ error: z.string().openapi({ example: 'invalid_client' }), error_description: z.string().optional() })
   .openapi('OAuthError');
-const form = (fields: Record<string, string>) =>
-  z.object(Object.fromEntries(Object.entries(fields).map(([name, description]) => [name, z.string().optional().openapi({ description })])));
+/**
+ * A plain OpenAPI schema, not zod: a zod body would make the router answer a
+ * wrong content type itself, outside the RFC 6749 error shape.
+ */
+const form = (fields: Record<string, string>) => ({
+  type: 'object' as const,
+  properties: Object.fromEntries(Object.entries(fields).map(([name, description]) => [name, { type: 'string' as const, description }])),
+});
 const clientFields = {
   client_id: 'the client id, when not sent with HTTP Basic',
   client_secret: 'the client secret, when not sent with HTTP Basic',
@@ -61,7 +67,6 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
         const client = await authenticateClient(apollo.oauth, readClientCredentials(c.req.header('authorization'), fields));
         return c.json(await issueToken(apollo.oauth, client, fields), 200, NO_STORE);
       }) as never,
-    oauthHook,
   );
 
   app.openapi(
@@ -80,7 +85,6 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
         await revokeToken(apollo.oauth, client, fields.token);
         return c.body(null, 200, NO_STORE);
       }) as never,
-    oauthHook,
   );
 
   app.openapi(
@@ -115,7 +119,6 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
         const client = await authenticateClient(apollo.oauth, readClientCredentials(c.req.header('authorization'), fields));
         return c.json(await introspectToken(apollo.oauth, client, fields.token), 200, NO_STORE);
       }) as never,
-    oauthHook,
   );
 }
 
@@ -139,10 +142,4 @@ async function oauthCall(c: Context<ServiceEnv>, handle: (fields: Record<string,
     if (error.error === 'invalid_client') headers['WWW-Authenticate'] = 'Basic realm="bamboo"';
     return c.json({ error: error.error, error_description: error.description }, error.status, headers);
   }
-}
-
-/** Schema failures (a repeated field) in the RFC shape rather than the kit's. */
-function oauthHook(result: { success: boolean }, c: Context<ServiceEnv>) {
-  if (!result.success) return c.json({ error: 'invalid_request', error_description: 'the form is malformed' }, 400);
-  return undefined;
 }

@@ -1,0 +1,54 @@
+// Every store adapter against its contract: memory/embedded always, Redis
+// through describeRedis, MongoDB when MONGO_URL is set.
+import { rm } from 'node:fs/promises';
+import { afterAll, describe } from 'vitest';
+import { openDocumentStore, openHotState, type DocumentStore, type HotState } from '@bamboo/engines';
+import { deleteRedisKeys, describeRedis, tempDir, uniquePrefix } from '@bamboo/testing';
+import { admissionContract } from '../src/stores/admission.contract.js';
+import { memoryAdmissionStore } from '../src/stores/admission.memory.js';
+import { redisAdmissionStore } from '../src/stores/admission.redis.js';
+import { clientStoreContract } from '../src/stores/client-store.contract.js';
+import { docsClientStore } from '../src/stores/client-store.docs.js';
+import { hotStoresContract } from '../src/stores/hot-stores.contract.js';
+
+const opened: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const close of opened) await close();
+});
+
+admissionContract('memory', async () => memoryAdmissionStore());
+hotStoresContract('memory', async () => {
+  const hot = await openHotState({ keyPrefix: 'x:' });
+  opened.push(() => hot.close());
+  return hot;
+});
+clientStoreContract('embedded', async () => {
+  const dir = await tempDir('apollo-clients');
+  const docs = await openDocumentStore({ dataDir: dir, namespace: 'apollo' });
+  opened.push(async () => {
+    await docs.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return docsClientStore(docs);
+});
+
+describeRedis('on Redis', (redisUrl) => {
+  const prefix = uniquePrefix('apollo-stores');
+  const redisHot = async (): Promise<HotState> => {
+    const hot = await openHotState({ redisUrl, keyPrefix: prefix });
+    opened.push(() => hot.close());
+    return hot;
+  };
+  opened.push(() => deleteRedisKeys(redisUrl, prefix));
+  admissionContract('redis', async () => redisAdmissionStore((await redisHot()).redis!));
+  hotStoresContract('redis', redisHot);
+});
+
+const mongoUrl = process.env.MONGO_URL;
+describe.skipIf(!mongoUrl)('on MongoDB', () => {
+  clientStoreContract('mongo', async () => {
+    const docs: DocumentStore = await openDocumentStore({ mongoUrl: mongoUrl!, mongoDb: uniquePrefix('apollo').replace(/[^A-Za-z0-9]/g, '_').slice(0, 60), dataDir: '.', namespace: 'apollo' });
+    opened.push(() => docs.close());
+    return docsClientStore(docs);
+  });
+});
