@@ -1,0 +1,37 @@
+// Process helpers for the bench. (@bamboo/testing has the same, but its
+// entry point imports vitest, which cannot load outside a test run.)
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A fresh, non-persisting redis-server for the bench alone, so its memory figures are clean. */
+export async function startRedis(): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  const stop = () => child.kill('SIGKILL');
+  process.once('exit', stop);
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    const ok = await client.connect().then(() => client.ping(), () => null);
+    client.disconnect();
+    if (ok === 'PONG') return { url, stop };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  stop();
+  throw new Error('redis-server did not start (is it on PATH?)');
+}
