@@ -103,7 +103,8 @@ class MemoryHotRooms implements HotRooms {
       if (page.gen !== undefined && page.offset > 0) throw new CursorExpiredError();
       this.sweepSnapshots(now);
       snap = { members: this.sorted(setKey(scope.sort, scope.live, scopeOf(scope))), expiresAt: now + this.options.snapshotTtlMs };
-      this.snapshots.set(key, snap);
+      // Like Redis (where an empty set leaves no snapshot key), an empty list is not frozen.
+      if (snap.members.length > 0) this.snapshots.set(key, snap);
     }
     const roomIds = snap.members.slice(page.offset, page.offset + page.limit);
     return { gen, roomIds, more: page.offset + page.limit < snap.members.length };
