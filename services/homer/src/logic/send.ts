@@ -18,10 +18,10 @@ export interface SendDeps {
 /** The text as it will be shown, or a ValidationError saying what is wrong. */
 export function checkText(text: string, maxChars: number): string {
   const trimmed = text.trim();
-  if (trimmed.length === 0) throw new ValidationError('body.text: danmaku text is empty');
+  if (trimmed.length === 0) throw new ValidationError('json.text: danmaku text is empty');
   // Count characters (code points), not UTF-16 units: an emoji is one.
   const chars = [...trimmed].length;
-  if (chars > maxChars) throw new ValidationError(`body.text: ${chars} characters, at most ${maxChars} allowed`);
+  if (chars > maxChars) throw new ValidationError(`json.text: ${chars} characters, at most ${maxChars} allowed`);
   return trimmed;
 }
 
@@ -60,7 +60,7 @@ export interface Broadcast {
 
 /** A service's message to one room, or to every room with GLOBAL_ROOM. */
 export async function broadcast(bus: RoomBus, room: string, message: Broadcast): Promise<RoomMessage> {
-  if (room !== GLOBAL_ROOM && !ROOM_ID.test(room)) throw new ValidationError(`body.roomId: not a room id`);
+  if (room !== GLOBAL_ROOM && !ROOM_ID.test(room)) throw new ValidationError('json.roomId: not a room id');
   const { message: published } = await bus.publish(room, {
     type: message.type,
     priority: message.priority,
