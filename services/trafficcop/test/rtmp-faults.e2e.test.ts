@@ -100,3 +100,19 @@ describe('RTMP faults', () => {
     expect(calls.map((c) => [c.sessionId, c.live])).toEqual([[sessionId, true], [sessionId, false]]);
   });
 });
+
+describe('villa unreachable', () => {
+  it('refuses every publish (fail closed) and the process carries on', { timeout: 30_000 }, async () => {
+    const h = await startHarness({}, (villa) => villa.addRoom('v1', 'key-v1'));
+    try {
+      await h.villa.close();
+      const publisher = publishTestPattern(h.publishUrl('v1', 'key-v1'));
+      expect(await publisher.exited).not.toBe(0);
+      expect(h.trafficcop.registry.list()).toEqual([]);
+      const metrics = await (await fetch(`${h.api}/metrics`)).text();
+      expect(metrics).toMatch(/trafficcop_publish_refusals_total\{[^}]*reason="verify_failed"[^}]*\} 1/);
+    } finally {
+      await h.close();
+    }
+  });
+});
