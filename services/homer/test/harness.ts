@@ -101,11 +101,13 @@ export function redisNamespace(url: string): { url: string; prefix: string; clea
   return { url, prefix, clean: () => deleteRedisKeys(url, prefix) };
 }
 
-/** Resolves with the first truthy value of `probe`, polled every 10 ms. */
-export async function eventually<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+type Maybe<T> = T | undefined | false;
+
+/** Resolves with the first truthy value of `probe` (sync or async), polled every 10 ms. */
+export async function eventually<T>(probe: () => Maybe<T> | Promise<Maybe<T>>, what: string, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
