@@ -1,6 +1,7 @@
 // End to end over real sockets and real RTMP: ffmpeg publishes a generated
 // test pattern to trafficcop's origin; villa and image are small fakes of
 // their internal contracts; a CDN push line is a second node-media-server.
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, readJson, tempDir } from '@bamboo/testing';
 import { OPS, startHarness, type Harness } from './support/harness.js';
@@ -85,6 +86,8 @@ describe('trafficcop origin (real RTMP)', () => {
     expect((await h.call('/v1/cdn/streams/r1', { identity: OPS })).status).toBe(404);
     expect(h.trafficcop.relays.status()).toEqual([]);
     await waitFor('stream gone from the CDN line', async () => (await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r1`, 2)) === undefined);
+    // no thumbnail ffmpeg outlives its stream
+    expect(spawnSync('pgrep', ['-P', String(process.pid), 'ffmpeg']).status).toBe(1);
   });
 
   it('a wrong, missing or closed-room key is refused at the RTMP level: never live, nothing relayed', { timeout: 60_000 }, async () => {

@@ -51,7 +51,9 @@ export interface Origin {
   disconnect(session: NmsSession): void;
 }
 
-const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error']);
+// node-media-server logs every connection at info and client faults
+// (garbage, bad names) at error; in our logs those are debug and warn.
+const LEVELS: Record<string, 'trace' | 'debug' | 'warn'> = { trace: 'trace', debug: 'debug', info: 'debug', warn: 'warn', error: 'warn' };
 
 export function createOrigin(options: OriginOptions): Origin {
   if (options.secret === '') throw new Error('the origin needs a non-empty secret');
@@ -77,8 +79,7 @@ export function createOrigin(options: OriginOptions): Origin {
     async start() {
       await Promise.all([assertFree(options.host, options.rtmpPort, 'RTMP'), assertFree(options.host, options.httpFlvPort, 'HTTP-FLV')]);
       nmsLogger.log = (message, level = 'info') => {
-        const lvl = LEVELS.has(level) ? level : 'info';
-        log[lvl as 'info']({ nms: true }, message);
+        log[LEVELS[level] ?? 'debug']({ nms: true }, message);
       };
       nms = new NodeMediaServer({
         bind: options.host,

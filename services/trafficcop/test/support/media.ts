@@ -2,7 +2,6 @@
 // process), an ffmpeg publisher of a generated test pattern, ffprobe.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createConnection } from 'node:net';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -63,18 +62,6 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
       resolve();
     });
     child.kill(signal);
-  });
-}
-
-/** Resolves once a TCP connection to `port` on 127.0.0.1 is refused or accepted, telling which. */
-export function portAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 
