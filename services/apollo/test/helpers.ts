@@ -34,7 +34,7 @@ export async function sharedStores(redisUrl?: string): Promise<Shared> {
   onCleanup(async () => {
     await docs.close();
     await rm(dir, { recursive: true, force: true });
-    if (redisUrl) await deleteRedisKeys(redisUrl, prefix);
+    if (redisUrl) await deleteRedisKeys(redisUrl, prefix).catch(() => 0);
   });
   return { docs, prefix, ...(redisUrl ? { redisUrl } : {}) };
 }
@@ -60,7 +60,10 @@ export async function startApollo(env: Record<string, string> = {}, shared?: Sha
   const hot = await openHotState({ ...(stores.redisUrl ? { redisUrl: stores.redisUrl } : {}), keyPrefix: stores.prefix });
   const apollo = assemble(config, { docs: stores.docs, hot }, createLogger('apollo', 'silent'));
   await apollo.start();
-  const app = createApp(apollo);
+  const app = createApp(apollo, {
+    [`hot state (${hot.kind})`]: () => hot.ping(),
+    [`documents (${stores.docs.kind})`]: () => stores.docs.ping(),
+  });
   const running = await listen('apollo', app.fetch, { port: 0, host: '127.0.0.1' });
   onCleanup(async () => {
     await running.close(500);

@@ -24,8 +24,7 @@ export class FallbackAdmission implements AdmissionStore {
   }
 
   get degraded(): boolean {
-    if (this.redis === undefined) return false;
-    return Date.now() < this.degradedUntil || this.redis.status !== 'ready';
+    return Date.now() < this.degradedUntil || (this.redis !== undefined && this.redis.status !== 'ready');
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {

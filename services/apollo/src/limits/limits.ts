@@ -48,9 +48,11 @@ export class Limits {
     try {
       const day = dayIn(this.timeZone);
       // The hash tag keeps a client's keys in one Redis Cluster slot (one script).
+      // The limit is part of the bucket, so a changed limit applies at once.
       const tag = `{${subject.key}}`;
+      const { limit, windowSeconds } = subject.limit;
       const result = await this.store.admit({
-        rateKey: `rl:${tag}:${subject.group}`,
+        rateKey: `rl:${tag}:${subject.group}:${limit}/${windowSeconds}`,
         limit: subject.limit.limit,
         windowMs: subject.limit.windowSeconds * 1000,
         ...(subject.quotaPerDay === null
