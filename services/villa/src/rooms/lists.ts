@@ -1,12 +1,12 @@
-// Room lists, served from the hot indexes: one sorted set per filter
-// combination, paged through a frozen snapshot (see src/stores/hot-rooms.ts).
-// The cursor names the snapshot and the position in it, and the filters it
-// was made for, so it cannot be replayed against other filters.
+// Room lists, served from the hot indexes alone: one sorted set per filter
+// combination, paged through a frozen snapshot, each room rendered from the
+// card and fields the hot store keeps (see src/stores/hot-rooms.ts); no room
+// document is read. The cursor names the snapshot, the position in it and
+// the filters it was made for, so it cannot be replayed against others.
 import { ValidationError } from '@bamboo/kit';
 import { scopeOf, setKey, type ListScope } from '../stores/hot-rooms.js';
 import type { Villa } from './deps.js';
-import { roomViews } from './rooms.js';
-import type { RoomView } from './view.js';
+import { withFields, type RoomCard, type RoomView } from './view.js';
 
 interface Cursor {
   g: number;
@@ -14,17 +14,20 @@ interface Cursor {
   k: string;
 }
 
-export async function listRooms(v: Villa, scope: ListScope, limit: number, cursor: string | undefined, now: number) {
+export async function listRooms(
+  v: Villa,
+  scope: ListScope,
+  limit: number,
+  cursor: string | undefined,
+  now: number,
+): Promise<{ rooms: RoomView[]; next: string | null }> {
   if (scope.sort === 'started' && !scope.live) throw new ValidationError('query.sort: started sorts live rooms only');
   const key = setKey(scope.sort, scope.live, scopeOf(scope));
   const at = cursor === undefined ? undefined : decode(cursor, key);
-  const page = await v.hot.list(scope, { ...(at ? { gen: at.g } : {}), offset: at?.o ?? 0, limit }, now);
-  const docs = await v.rooms.many(page.roomIds);
-  const byId = new Map(docs.map((d) => [d._id, d]));
-  // A room closed since the snapshot was taken drops out of the page.
-  const rooms = page.roomIds.map((id) => byId.get(id)).filter((r) => r !== undefined && !r.closed);
-  const next = page.more ? encode({ g: page.gen, o: (at?.o ?? 0) + limit, k: key }) : null;
-  return { rooms: (await roomViews(v, rooms as NonNullable<(typeof rooms)[number]>[])) as RoomView[], next };
+  const offset = at?.o ?? 0;
+  const page = await v.hot.list(scope, { ...(at ? { gen: at.g } : {}), offset, limit }, now);
+  const rooms = page.rooms.map((r) => withFields(JSON.parse(r.card) as RoomCard, r.fields));
+  return { rooms, next: page.more ? encode({ g: page.gen, o: offset + limit, k: key }) : null };
 }
 
 function encode(cursor: Cursor): string {

@@ -6,7 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@
 import { notFound, type Room, type RoomEdit } from '../stores/rooms.js';
 import type { Villa } from './deps.js';
 import { hashStreamKey, newStreamKey } from './stream-keys.js';
-import { roomView, type RoomView } from './view.js';
+import { cardOf, roomView, type RoomView } from './view.js';
 
 export interface NewRoom {
   title: string;
@@ -114,6 +114,7 @@ export async function roomsManagedBy(v: Villa, uid: string): Promise<Array<RoomV
 export async function setThumbnail(v: Villa, roomId: string, imageId: string, now: number) {
   const room = await v.rooms.update(roomId, { thumbnailImageId: imageId, updatedAt: now });
   if (!room) throw notFound(roomId);
+  await reindex(v, room);
   return { roomId, thumbnailImageId: imageId };
 }
 
@@ -128,7 +129,13 @@ export async function reindex(v: Villa, room: Room): Promise<void> {
   if (room.closed) return v.hot.unindex(room._id);
   await v.hot.index(
     room._id,
-    { categoryId: room.categoryId, tags: room.tags, live: room.live, startedAt: room.startedAt },
+    {
+      categoryId: room.categoryId,
+      tags: room.tags,
+      live: room.live,
+      startedAt: room.startedAt,
+      card: JSON.stringify(cardOf(room)),
+    },
     { viewers: room.live ? room.hot.viewers : 0, likes: room.hot.likes },
   );
 }

@@ -24,9 +24,10 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
     });
     afterEach(async () => fx.close());
 
-    const live = (categoryId: string, tags: string[] = [], startedAt = T0) => ({ categoryId, tags, live: true, startedAt });
+    const live = (categoryId: string, tags: string[] = [], startedAt = T0) => ({ categoryId, tags, live: true, startedAt, card: `card:${categoryId}` });
+    const offline = (categoryId: string, tags: string[] = []) => ({ categoryId, tags, live: false, startedAt: null, card: `card:${categoryId}` });
     const ids = async (scope: Parameters<HotRooms['list']>[0], now = T0) =>
-      (await hot.list(scope, { offset: 0, limit: 100 }, now)).roomIds;
+      (await hot.list(scope, { offset: 0, limit: 100 }, now)).rooms.map((r) => r.roomId);
 
     it('updates of a room not indexed change nothing and return null', async () => {
       expect(await hot.setViewers('ghost', 5, T0)).toBeNull();
@@ -51,7 +52,7 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
       await hot.index('a', live('games', ['fps'], T0 + 1));
       await hot.index('b', live('games', [], T0 + 3));
       await hot.index('c', live('music', ['fps'], T0 + 2));
-      await hot.index('d', { categoryId: 'games', tags: ['fps'], live: false, startedAt: null });
+      await hot.index('d', offline('games', ['fps']));
       await hot.setViewers('a', 5, T0);
       await hot.setViewers('b', 50, T0);
       await hot.setViewers('c', 20, T0);
@@ -62,12 +63,15 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
       expect(await ids({ tag: 'fps', live: true, sort: 'popularity' })).toEqual(['c', 'a']);
       expect(await ids({ categoryId: 'games', tag: 'fps', live: true, sort: 'popularity' })).toEqual(['a']);
       expect(await ids({ categoryId: 'games', live: false, sort: 'popularity' })).toEqual(['d']);
+      // Each listed room comes with its card and current fields.
+      const page = await hot.list({ categoryId: 'music', live: true, sort: 'popularity' }, { offset: 0, limit: 10 }, T0);
+      expect(page.rooms).toEqual([{ roomId: 'c', card: 'card:music', fields: { viewers: 20, likes: 0, popularity: 20 } }]);
     });
 
     it('moves a room between live states and categories atomically, and drops it on unindex', async () => {
       await hot.index('a', live('games', ['fps']));
       await hot.setViewers('a', 7, T0);
-      await hot.index('a', { categoryId: 'music', tags: [], live: false, startedAt: null });
+      await hot.index('a', offline('music'));
       expect(await ids({ categoryId: 'games', live: true, sort: 'popularity' })).toEqual([]);
       expect(await ids({ tag: 'fps', live: true, sort: 'popularity' })).toEqual([]);
       expect(await ids({ live: true, sort: 'started' })).toEqual([]);
@@ -88,14 +92,15 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
       const scope = { categoryId: 'c1', live: true, sort: 'popularity' as const };
       const first = await hot.list(scope, { offset: 0, limit: 10 }, T0);
       expect(first.more).toBe(true);
+      const firstIds = first.rooms.map((r) => r.roomId);
       // The last rooms of the first page shoot to the top, the top drops to the bottom.
-      for (const id of first.roomIds.slice(5)) await hot.setViewers(id, 10_000, T0 + 1);
-      for (const id of first.roomIds.slice(0, 5)) await hot.setViewers(id, 0, T0 + 1);
-      const seen = [...first.roomIds];
+      for (const id of firstIds.slice(5)) await hot.setViewers(id, 10_000, T0 + 1);
+      for (const id of firstIds.slice(0, 5)) await hot.setViewers(id, 0, T0 + 1);
+      const seen = [...firstIds];
       let offset = 10;
       for (;;) {
         const page = await hot.list(scope, { gen: first.gen, offset, limit: 10 }, T0 + 2);
-        seen.push(...page.roomIds);
+        seen.push(...page.rooms.map((r) => r.roomId));
         offset += 10;
         if (!page.more) break;
       }
@@ -103,7 +108,17 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
       expect(new Set(seen).size).toBe(30);
       // A fresh first page in a later window sees the new order.
       const fresh = await hot.list(scope, { offset: 0, limit: 5 }, T0 + HOT_OPTIONS.snapshotMs * 2);
-      expect(new Set(fresh.roomIds)).toEqual(new Set(first.roomIds.slice(5)));
+      expect(new Set(fresh.rooms.map((r) => r.roomId))).toEqual(new Set(firstIds.slice(5)));
+    });
+
+    it('leaves out of a page a room unindexed since its snapshot', async () => {
+      for (const id of ['a', 'b', 'c']) await hot.index(id, live('c1'));
+      const scope = { live: true, sort: 'popularity' as const };
+      const first = await hot.list(scope, { offset: 0, limit: 1 }, T0);
+      const rest = first.rooms[0]!.roomId === 'a' ? ['b', 'c'] : ['a', 'b', 'c'].filter((x) => x !== first.rooms[0]!.roomId);
+      await hot.unindex(rest[0]!);
+      const second = await hot.list(scope, { gen: first.gen, offset: 1, limit: 2 }, T0 + 1);
+      expect(second.rooms.map((r) => r.roomId)).toEqual([rest[1]]);
     });
 
     it('refuses a cursor whose snapshot expired', async () => {
@@ -129,7 +144,7 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
 
     it('lists live rooms by id for polling', async () => {
       for (const id of ['c', 'a', 'b']) await hot.index(id, live('c1'));
-      await hot.index('z', { categoryId: 'c1', tags: [], live: false, startedAt: null });
+      await hot.index('z', offline('c1'));
       expect(await hot.liveRooms('', 2)).toEqual(['a', 'b']);
       expect(await hot.liveRooms('b', 2)).toEqual(['c']);
     });

@@ -106,8 +106,11 @@ class MemoryHotRooms implements HotRooms {
       // Like Redis (where an empty set leaves no snapshot key), an empty list is not frozen.
       if (snap.members.length > 0) this.snapshots.set(key, snap);
     }
-    const roomIds = snap.members.slice(page.offset, page.offset + page.limit);
-    return { gen, roomIds, more: page.offset + page.limit < snap.members.length };
+    const rooms = snap.members.slice(page.offset, page.offset + page.limit).flatMap((roomId) => {
+      const s = this.rooms.get(roomId);
+      return s ? [{ roomId, card: s.card, fields: { viewers: s.viewers, likes: s.likes, popularity: s.popularity } }] : [];
+    });
+    return { gen, rooms, more: page.offset + page.limit < snap.members.length };
   }
 
   async liveRooms(afterId: string, limit: number): Promise<string[]> {

@@ -16,6 +16,7 @@ import {
   type HotRooms,
   type HotRoomsOptions,
   type HotSeed,
+  type ListedRoom,
   type ListPage,
   type ListScope,
   type RoomIndexEntry,
@@ -46,10 +47,10 @@ local function unlist()
 end
 `;
 
-// KEYS: room hash. ARGV: prefix, id, cat, tags csv, live (1/0), startedAt, seed viewers, seed likes, seed popularity.
+// KEYS: room hash. ARGV: prefix, id, cat, tags csv, live (1/0), startedAt, seed viewers, seed likes, seed popularity, card.
 const INDEX = `${COMMON}
 unlist()
-redis.call('HSET', KEYS[1], 'cat', ARGV[3], 'tags', ARGV[4], 'live', ARGV[5], 'start', ARGV[6])
+redis.call('HSET', KEYS[1], 'cat', ARGV[3], 'tags', ARGV[4], 'live', ARGV[5], 'start', ARGV[6], 'card', ARGV[10])
 redis.call('HSETNX', KEYS[1], 'viewers', ARGV[7])
 redis.call('HSETNX', KEYS[1], 'likes', ARGV[8])
 redis.call('HSETNX', KEYS[1], 'pop', ARGV[9])
@@ -99,8 +100,9 @@ end
 redis.call('SADD', KEYS[2], id)
 return {viewers, likes, pop}`;
 
-// KEYS: snapshot, source set. ARGV: offset, limit, ttl ms, pinned (1 = a cursor names this snapshot).
-// Returns -1 when a pinned snapshot is gone, else one member more than the page (to tell "more").
+// KEYS: snapshot, source set. ARGV: offset, limit, ttl ms, pinned (1 = a cursor names this snapshot), prefix.
+// Returns -1 when a pinned snapshot is gone, else {more (0/1), id, viewers, likes, pop, card, id, ...};
+// a room whose hash is gone (unindexed since the snapshot) is left out.
 const PAGE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   if ARGV[4] == '1' then return -1 end
@@ -108,7 +110,20 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
 local first = tonumber(ARGV[1])
-return redis.call('ZREVRANGE', KEYS[1], first, first + tonumber(ARGV[2]))`;
+local limit = tonumber(ARGV[2])
+local ids = redis.call('ZREVRANGE', KEYS[1], first, first + limit)
+local out = {#ids > limit and 1 or 0}
+for i = 1, math.min(#ids, limit) do
+  local h = redis.call('HMGET', ARGV[5] .. 'room:' .. ids[i], 'viewers', 'likes', 'pop', 'card')
+  if h[4] then
+    out[#out + 1] = ids[i]
+    out[#out + 1] = h[1]
+    out[#out + 1] = h[2]
+    out[#out + 1] = h[3]
+    out[#out + 1] = h[4]
+  end
+end
+return out`;
 
 type Reply = [number, number, number] | null;
 
@@ -116,7 +131,7 @@ type Client = Redis & {
   villaIndex(key: string, ...args: (string | number)[]): Promise<number>;
   villaUnindex(key: string, dirty: string, ...args: (string | number)[]): Promise<number>;
   villaUpdate(key: string, dirty: string, ...args: (string | number)[]): Promise<Reply>;
-  villaPage(snapshot: string, source: string, ...args: (string | number)[]): Promise<string[] | number>;
+  villaPage(snapshot: string, source: string, ...args: (string | number)[]): Promise<Array<string | number> | number>;
 };
 
 const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
@@ -155,6 +170,7 @@ class RedisHotRooms implements HotRooms {
         viewers,
         seed?.likes ?? 0,
         pop,
+        entry.card,
       ),
     );
   }
@@ -193,10 +209,18 @@ class RedisHotRooms implements HotRooms {
     const source = setKey(scope.sort, scope.live, scopeOf(scope));
     const pinned = page.gen !== undefined && page.offset > 0 ? 1 : 0;
     const reply = await this.run(() =>
-      this.redis.villaPage(`snap:${gen}:${source}`, source, page.offset, page.limit, this.options.snapshotTtlMs, pinned),
+      this.redis.villaPage(`snap:${gen}:${source}`, source, page.offset, page.limit, this.options.snapshotTtlMs, pinned, this.prefix),
     );
     if (typeof reply === 'number') throw new CursorExpiredError();
-    return { gen, roomIds: reply.slice(0, page.limit), more: reply.length > page.limit };
+    const rooms: ListedRoom[] = [];
+    for (let i = 1; i + 4 < reply.length; i += 5) {
+      rooms.push({
+        roomId: String(reply[i]),
+        fields: { viewers: Number(reply[i + 1]), likes: Number(reply[i + 2]), popularity: Number(reply[i + 3]) },
+        card: String(reply[i + 4]),
+      });
+    }
+    return { gen, rooms, more: reply[0] === 1 };
   }
 
   async liveRooms(afterId: string, limit: number): Promise<string[]> {

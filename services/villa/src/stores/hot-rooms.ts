@@ -4,6 +4,10 @@
 // `memory` serves one process; `redis` is shared by every villa process.
 // Both pass hot-rooms.contract.ts.
 //
+// Cards. Each indexed room keeps its list card (room info as lists show it,
+// an opaque string the caller renders) beside its hot fields, so a list page
+// is one call to the hot store and never reads room documents.
+//
 // Indexes. An indexed room is a member of one sorted set per scope it is in —
 // all rooms, its category, each of its tags, and category × tag — for its live
 // state (live / offline), scored by popularity; a live room is also in the
@@ -32,6 +36,8 @@ export interface RoomIndexEntry {
   live: boolean;
   /** Start of the live session; used when live. */
   startedAt: number | null;
+  /** The room's list card, kept verbatim and handed back by list(). */
+  card: string;
 }
 
 export interface HotFields {
@@ -59,10 +65,17 @@ export interface ListScope {
   sort: ListSort;
 }
 
+export interface ListedRoom {
+  roomId: string;
+  card: string;
+  fields: HotFields;
+}
+
 export interface ListPage {
   /** The snapshot generation to pass back for the next page. */
   gen: number;
-  roomIds: string[];
+  /** The page in snapshot order, less rooms unindexed since the snapshot (closed). */
+  rooms: ListedRoom[];
   /** Whether the snapshot holds more after this page. */
   more: boolean;
 }
