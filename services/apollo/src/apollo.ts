@@ -21,6 +21,7 @@ import { Limits } from './limits/limits.js';
 import { LiveRoutes } from './routing/live-routes.js';
 import { loadRoutes } from './routing/route-table.js';
 import { Proxy } from './routing/proxy.js';
+import { HealthChecks } from './routing/health.js';
 
 export interface Apollo {
   config: Config;
@@ -32,6 +33,7 @@ export interface Apollo {
   limits: Limits;
   admission: FallbackAdmission;
   routes: LiveRoutes;
+  health: HealthChecks;
   proxy: Proxy;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -62,7 +64,12 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
   const local = memoryAdmissionStore();
   const admission = new FallbackAdmission(hot.redis ? redisAdmissionStore(hot.redis) : local, local, hot.redis, config.APOLLO_LIMITS_RETRY_MS);
   const routes = new LiveRoutes(loadRoutes(config.APOLLO_ROUTES_FILE, config), config, docs, hot);
-  const proxy = new Proxy(config.BAMBOO_INTERNAL_KEY);
+  const health = new HealthChecks(routes, config.APOLLO_HEALTH_INTERVAL_MS);
+  const proxy = new Proxy(
+    config.BAMBOO_INTERNAL_KEY,
+    { errorPercent: config.APOLLO_BREAKER_ERROR_PERCENT, resetMs: config.APOLLO_BREAKER_RESET_MS },
+    health,
+  );
 
   return {
     config,
@@ -74,10 +81,12 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
     limits: new Limits(admission, config.APOLLO_QUOTA_TIMEZONE),
     admission,
     routes,
+    health,
     proxy,
     async start() {
       await directory.start();
       await routes.start();
+      health.start();
       if (config.BAMBOO_DEMO_CLIENT_ID && config.BAMBOO_DEMO_CLIENT_SECRET) {
         await seedClient(admin, {
           id: config.BAMBOO_DEMO_CLIENT_ID,
@@ -90,6 +99,7 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
       }
     },
     async stop() {
+      health.stop();
       await Promise.allSettled([directory.stop(), routes.stop(), proxy.close()]);
     },
   };

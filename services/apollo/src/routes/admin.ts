@@ -215,12 +215,25 @@ export function adminRoutes(app: ServiceApp, apollo: Apollo): void {
       path: '/admin/routes',
       tags: ['admin'],
       security,
-      summary: 'The route table in force, and whether limits are shared (Redis) or per node',
-      responses: { 200: json(RoutesBody.extend({ limits: z.enum(['shared', 'per-node', 'degraded']) }), 'the table'), ...errors },
+      summary: 'The route table in force, each instance\'s health and circuit, and whether limits are shared (Redis) or per node',
+      responses: {
+        200: json(
+          RoutesBody.extend({
+            limits: z.enum(['shared', 'per-node', 'degraded']),
+            upstreams: z.record(z.string(), z.object({ health: z.enum(['healthy', 'unhealthy']), circuit: z.enum(['closed', 'open', 'half-open']) })),
+          }),
+          'the table',
+        ),
+        ...errors,
+      },
     }),
     (c) => {
       const limits = apollo.admission.degraded ? 'degraded' : apollo.admission.shared ? 'shared' : 'per-node';
-      return c.json({ routes: apollo.routes.all(), limits: limits as 'shared' | 'per-node' | 'degraded' }, 200);
+      const circuits = apollo.proxy.circuits();
+      const upstreams = Object.fromEntries(
+        Object.entries(apollo.health.snapshot()).map(([u, health]) => [u, { health, circuit: circuits[u] ?? ('closed' as const) }]),
+      );
+      return c.json({ routes: apollo.routes.all(), limits: limits as 'shared' | 'per-node' | 'degraded', upstreams }, 200);
     },
   );
 

@@ -1,9 +1,13 @@
 // Forwards a public request to its service over keep-alive pools (one undici
-// Pool per upstream), round robin across instances. Identity headers are
-// stripped from every inbound request so a caller can never spoof them, and
-// the forwarded request is signed with the internal key. Down → 503,
-// timeout → 504, garbage → 502, all in the kit's error shape.
+// Pool per upstream instance), round robin across the instances that pass
+// their health checks and whose circuit is closed. Identity headers are
+// stripped from every inbound request (a caller can never spoof them),
+// apollo's own are set, and the call is signed with the internal key.
+// Down → 503, timeout → 504, garbage → 502, all in the kit's error shape.
+// A connection failure or an open circuit is retried once on another
+// instance, for idempotent methods only.
 import { Readable } from 'node:stream';
+import CircuitBreaker from 'opossum';
 import { Pool, errors as undiciErrors } from 'undici';
 import {
   IDENTITY_HEADERS,
@@ -16,6 +20,7 @@ import {
 } from '@bamboo/kit';
 import type { Principal } from '../auth/principal.js';
 import { SIGNED_HEADERS } from '../auth/signed/canonical.js';
+import type { HealthChecks } from './health.js';
 import type { Route } from './route-table.js';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host'];
@@ -33,35 +38,75 @@ export interface ForwardInput {
   identity: Principal;
 }
 
+export interface BreakerOptions {
+  /** Error percentage over the last 10 s that opens the circuit. */
+  errorPercent: number;
+  /** How long an open circuit waits before a trial call. */
+  resetMs: number;
+}
+
+type Send = (upstream: string, route: Route, input: ForwardInput) => Promise<Response>;
+
 export class Proxy {
   private readonly pools = new Map<string, Pool>();
+  private readonly breakers = new Map<string, CircuitBreaker<Parameters<Send>, Response>>();
   private readonly cursor = new Map<string, number>();
 
-  constructor(private readonly internalKey: string) {}
+  constructor(
+    private readonly internalKey: string,
+    private readonly breaker: BreakerOptions = { errorPercent: 50, resetMs: 10_000 },
+    private readonly health?: HealthChecks,
+  ) {}
 
   /** The service's answer and the instance that gave it. */
   async forward(route: Route, input: ForwardInput): Promise<{ response: Response; upstream: string }> {
-    const first = this.nextIndex(route);
-    const tries = IDEMPOTENT.has(input.method) ? Math.min(2, route.upstreams.length + 1) : 1;
+    const order = this.candidates(route);
+    const tries = IDEMPOTENT.has(input.method) ? 2 : 1;
     for (let attempt = 0; ; attempt++) {
-      const upstream = route.upstreams[(first + attempt) % route.upstreams.length]!;
+      const upstream = order[attempt % order.length]!;
       try {
-        return { response: await this.send(upstream, route, input), upstream };
+        return { response: await this.circuit(upstream).fire(upstream, route, input), upstream };
       } catch (error) {
-        const connectionFailed = error instanceof ServiceUnavailableError;
-        if (!connectionFailed || attempt + 1 >= tries) throw error;
+        const failure = translate(route, error);
+        const retryable = failure instanceof ServiceUnavailableError;
+        if (!retryable || attempt + 1 >= tries) throw failure;
       }
     }
   }
 
+  /** Circuit state per instance, for the admin view. */
+  circuits(): Record<string, 'closed' | 'open' | 'half-open'> {
+    return Object.fromEntries([...this.breakers].map(([u, b]) => [u, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']));
+  }
+
   async close(): Promise<void> {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
   }
 
-  private nextIndex(route: Route): number {
-    const index = this.cursor.get(route.prefix) ?? 0;
-    this.cursor.set(route.prefix, (index + 1) % route.upstreams.length);
-    return index;
+  /** Instances in round-robin order, usable ones first; all of them if none is usable. */
+  private candidates(route: Route): string[] {
+    const start = this.cursor.get(route.prefix) ?? 0;
+    this.cursor.set(route.prefix, (start + 1) % route.upstreams.length);
+    const rotated = route.upstreams.map((_, i) => route.upstreams[(start + i) % route.upstreams.length]!);
+    const usable = rotated.filter((u) => (this.health?.isHealthy(u) ?? true) && !this.breakers.get(u)?.opened);
+    return usable.length > 0 ? [...usable, ...rotated.filter((u) => !usable.includes(u))] : rotated;
+  }
+
+  private circuit(upstream: string): CircuitBreaker<Parameters<Send>, Response> {
+    let breaker = this.breakers.get(upstream);
+    if (!breaker) {
+      breaker = new CircuitBreaker<Parameters<Send>, Response>((u, route, input) => this.send(u, route, input), {
+        timeout: false, // the route's own timeouts apply (504)
+        errorThresholdPercentage: this.breaker.errorPercent,
+        resetTimeout: this.breaker.resetMs,
+        rollingCountTimeout: 10_000,
+        rollingCountBuckets: 10,
+        volumeThreshold: 5,
+      });
+      this.breakers.set(upstream, breaker);
+    }
+    return breaker;
   }
 
   private pool(origin: string): Pool {
@@ -91,33 +136,33 @@ export class Proxy {
       }),
       { [REQUEST_ID_HEADER]: input.requestId },
     );
-    try {
-      const answer = await this.pool(url.origin).request({
-        method: input.method as 'GET',
-        path: input.pathWithQuery,
-        headers,
-        body: input.body ? Buffer.from(input.body) : null,
-        headersTimeout: route.timeoutMs,
-        bodyTimeout: route.timeoutMs,
-      });
-      const responseHeaders = new Headers();
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined || HOP_BY_HOP.includes(name)) continue;
-        for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
-      }
-      const noBody = input.method === 'HEAD' || [204, 304].includes(answer.statusCode);
-      if (noBody) answer.body.resume();
-      return new Response(noBody ? null : (Readable.toWeb(answer.body) as ReadableStream), {
-        status: answer.statusCode,
-        headers: responseHeaders,
-      });
-    } catch (error) {
-      throw translate(route, error);
+    const answer = await this.pool(url.origin).request({
+      method: input.method as 'GET',
+      path: input.pathWithQuery,
+      headers,
+      body: input.body ? Buffer.from(input.body) : null,
+      headersTimeout: route.timeoutMs,
+      bodyTimeout: route.timeoutMs,
+    });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined || HOP_BY_HOP.includes(name)) continue;
+      for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
     }
+    const noBody = input.method === 'HEAD' || [204, 304].includes(answer.statusCode);
+    if (noBody) answer.body.resume();
+    return new Response(noBody ? null : (Readable.toWeb(answer.body) as ReadableStream), {
+      status: answer.statusCode,
+      headers: responseHeaders,
+    });
   }
 }
 
 function translate(route: Route, error: unknown): Error {
+  if (error instanceof GatewayTimeoutError || error instanceof BadGatewayError || error instanceof ServiceUnavailableError) return error;
+  if ((error as { code?: string }).code === 'EOPENBREAKER') {
+    return new ServiceUnavailableError(`${route.service} is failing; its circuit is open`, 'circuit_open');
+  }
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return new GatewayTimeoutError(`${route.service} did not answer within ${route.timeoutMs} ms`);
   }
