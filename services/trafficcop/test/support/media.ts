@@ -10,8 +10,9 @@ export interface CdnLineProcess {
   stop(): Promise<void>;
 }
 
-export function startCdnLine(port: number, dataDir: string): Promise<CdnLineProcess> {
-  const child = fork(`${here}cdn-line.cjs`, [String(port), dataDir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** A node-media-server on `port`; with `publishSecret`, publishing needs its signed URLs. */
+export function startCdnLine(port: number, dataDir: string, publishSecret?: string): Promise<CdnLineProcess> {
+  const child = fork(`${here}cdn-line.cjs`, [String(port), dataDir, ...(publishSecret ? [publishSecret] : [])], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`cdn line exited with ${code}`)));
