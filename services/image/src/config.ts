@@ -39,7 +39,7 @@ export const workerConfigShape = {
   /** libvips threads per worker; 0 = the machine's cores divided by IMAGE_WORKERS. */
   IMAGE_SHARP_CONCURRENCY: z.coerce.number().int().min(0).default(0),
   IMAGE_WORKERS: z.coerce.number().int().min(0).default(1),
-  /** Name in the master's records and logs; default worker-<pid>. */
+  /** Name in the master's task records and logs; default <hostname>-<pid>. */
   IMAGE_WORKER_ID: z.string().min(1).optional(),
 };
 export type WorkerConfig = z.infer<z.ZodObject<typeof workerConfigShape>>;

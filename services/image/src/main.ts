@@ -1,5 +1,6 @@
 // Boot: config → stores → app → listen → worker processes; graceful shutdown
 // on SIGTERM/SIGINT stops the workers, then HTTP, then closes the stores.
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, loadConfig, serveService, startup } from '@bamboo/kit';
 import { openEngines } from '@bamboo/engines';
@@ -32,7 +33,8 @@ await startup('image', async () => {
     workers.push(
       superviseWorkers({
         count: config.IMAGE_WORKERS,
-        entry: fileURLToPath(new URL('./worker/main.js', import.meta.url)),
+        // dist/worker/main.js when built; src/worker/main.ts when run from source (e.g. under tsx).
+        entry: fileURLToPath(new URL(`./worker/main${extname(fileURLToPath(import.meta.url))}`, import.meta.url)),
         env: { ...process.env, IMAGE_URL: `http://${host.includes(':') ? `[${host}]` : host}:${http.port}` },
         logger,
       }),

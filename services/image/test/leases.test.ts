@@ -127,6 +127,7 @@ describe('worker supervisor', { timeout: 180_000 }, () => {
     const supervisor = superviseWorkers({
       count: 2,
       ...workerFromSource,
+      execArgv: [],
       env: workerEnv(h.url),
       logger: createLogger('image-test', 'silent'),
     });

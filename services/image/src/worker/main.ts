@@ -2,7 +2,7 @@
 // The image service's main.ts starts IMAGE_WORKERS of these; more can run on
 // any machine that reaches the master:
 //   BAMBOO_INTERNAL_KEY=… IMAGE_URL=http://master:8086 node dist/worker/main.js
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import sharp from 'sharp';
 import { createLogger, loadConfig, startup } from '@bamboo/kit';
 import { workerConfigShape } from '../config.js';
@@ -11,7 +11,7 @@ import { runWorker } from './worker.js';
 
 await startup('image-worker', async () => {
   const config = loadConfig(workerConfigShape);
-  const id = config.IMAGE_WORKER_ID ?? `worker-${process.pid}`;
+  const id = config.IMAGE_WORKER_ID ?? `${hostname()}-${process.pid}`;
   const logger = createLogger('image-worker', config.LOG_LEVEL).child({ worker: id });
   // Each input is decoded once, so libvips' operation cache only costs memory.
   sharp.cache(false);

@@ -12,6 +12,7 @@ export interface SupervisorOptions {
   cwd?: string;
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /** Node flags for the workers; default this process's (so a loader like tsx carries over). */
   execArgv?: string[];
 }
 
@@ -31,8 +32,8 @@ export function superviseWorkers(options: SupervisorOptions): Supervisor {
     const startedAt = Date.now();
     const child = fork(options.entry, options.args ?? [], {
       ...(options.cwd ? { cwd: options.cwd } : {}),
-      env: { ...options.env, IMAGE_WORKER_ID: `worker-${slot}-${process.pid}` },
-      execArgv: options.execArgv ?? [],
+      env: options.env,
+      execArgv: options.execArgv ?? process.execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     children.set(slot, child);
