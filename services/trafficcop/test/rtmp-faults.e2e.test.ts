@@ -116,3 +116,21 @@ describe('villa unreachable', () => {
     }
   });
 });
+
+describe('graceful shutdown', () => {
+  it('marks live rooms offline in villa and cuts publishers', { timeout: 30_000 }, async () => {
+    const h = await startHarness({ THUMBNAIL_FIRST_DELAY_MS: '60000' }, (villa) => villa.addRoom('g1', 'key-g1'));
+    const publisher = publishTestPattern(h.publishUrl('g1', 'key-g1'));
+    try {
+      await waitFor('g1 live', () => h.villa.rooms.get('g1')?.live);
+      const sessionId = h.villa.rooms.get('g1')!.sessionId;
+      await h.trafficcop.stop();
+      expect(h.villa.rooms.get('g1')).toMatchObject({ live: false, sessionId });
+      expect(await publisher.exited).not.toBe(0);
+      expect(h.trafficcop.relays.status()).toEqual([]);
+    } finally {
+      await publisher.stop('SIGKILL');
+      await h.close();
+    }
+  });
+});
