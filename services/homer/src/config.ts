@@ -45,6 +45,13 @@ export const configShape = {
   HOMER_GATEWAY_TTL_MS: ms.default(15_000),
   /** How many gateway addresses the dispatcher returns. */
   HOMER_DISPATCH_COUNT: count.default(3),
+  /** Report viewers to sandglass (module room:<id>), where villa reads them. */
+  HOMER_PRESENCE_REPORT: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** How often; well inside sandglass' offline window (2 × 30 s + 5 s by default). */
+  HOMER_PRESENCE_EVERY_MS: ms.default(20_000),
+  /** Heartbeats per call to sandglass (its MAX_BATCH) and rooms per user (its MAX_MODULES). */
+  HOMER_PRESENCE_BATCH: count.default(1_000),
+  HOMER_PRESENCE_MAX_MODULES: count.default(16),
   /** How long a repeated idempotency key returns the first answer. */
   HOMER_IDEMPOTENCY_TTL_MS: ms.default(24 * 3600_000),
 };

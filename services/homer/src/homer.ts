@@ -8,6 +8,7 @@ import { Gateway } from './gateway/gateway.js';
 import { heartbeatFor } from './logic/heartbeat.js';
 import { villaRoomCatalog, type RoomCatalog } from './logic/rooms.js';
 import { ticketSecret } from './logic/ticket.js';
+import { sandglassPresence, type PresenceSink } from './logic/presence.js';
 import { openStores } from './stores/open-stores.js';
 
 export interface HomerNode {
@@ -15,13 +16,19 @@ export interface HomerNode {
   gateway: Gateway;
 }
 
-export function buildHomer(config: Config, logger: Logger, engines: Engines, rooms?: RoomCatalog): HomerNode {
+/** Stand-ins for the services homer calls (tests); villa and sandglass over HTTP otherwise. */
+export interface Peers {
+  rooms?: RoomCatalog;
+  presence?: PresenceSink;
+}
+
+export function buildHomer(config: Config, logger: Logger, engines: Engines, peers: Peers = {}): HomerNode {
   const { bus, registry } = openStores(engines.hot, {
     historySize: config.HOMER_HISTORY_SIZE,
     historyTtlMs: config.HOMER_HISTORY_TTL_MS,
     idempotencyTtlMs: config.HOMER_IDEMPOTENCY_TTL_MS,
   });
-  const catalog = rooms ?? villaRoomCatalog({ baseUrl: config.VILLA_URL, internalKey: config.BAMBOO_INTERNAL_KEY });
+  const catalog = peers.rooms ?? villaRoomCatalog({ baseUrl: config.VILLA_URL, internalKey: config.BAMBOO_INTERNAL_KEY });
   const secret = ticketSecret(config.HOMER_TICKET_SECRET, config.BAMBOO_INTERNAL_KEY);
   const app = createApp({ config, logger, engines, bus, registry, rooms: catalog, ticketSecret: secret });
   const gateway = new Gateway({
@@ -45,6 +52,17 @@ export function buildHomer(config: Config, logger: Logger, engines: Engines, roo
     ...(config.HOMER_GATEWAY_ID ? { id: config.HOMER_GATEWAY_ID } : {}),
     region: config.HOMER_REGION,
     isp: config.HOMER_ISP,
+    ...(config.HOMER_PRESENCE_REPORT
+      ? {
+          presence: {
+            sink:
+              peers.presence ??
+              sandglassPresence({ baseUrl: config.SANDGLASS_URL, internalKey: config.BAMBOO_INTERNAL_KEY, batchSize: config.HOMER_PRESENCE_BATCH }),
+            everyMs: config.HOMER_PRESENCE_EVERY_MS,
+            maxModules: config.HOMER_PRESENCE_MAX_MODULES,
+          },
+        }
+      : {}),
   });
   return { app, gateway };
 }

@@ -36,7 +36,7 @@ describe('gateways (memory engine)', () => {
     const [onTcp, onWs] = [collect(tcp), collect(ws)];
     expect(tcp.auth).toMatchObject({ uid: 'u-tcp', room: '42', canSend: true, heartbeatMs: 30_000 });
     expect(ws.auth?.canSend).toBe(false);
-    expect(ws.auth?.uid).toMatch(/^anon:/);
+    expect(ws.auth?.uid).toMatch(/^anon-/);
 
     const seqs: number[] = [];
     for (let i = 0; i < 30; i++) {

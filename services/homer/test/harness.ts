@@ -8,6 +8,7 @@ import { configShape, type Config } from '../src/config.js';
 import { buildHomer } from '../src/homer.js';
 import type { Gateway } from '../src/gateway/gateway.js';
 import type { RoomCatalog, SendPermission } from '../src/logic/rooms.js';
+import type { PresenceSink } from '../src/logic/presence.js';
 import type { GatewayInfo } from '../src/stores/gateway-registry.js';
 
 export const KEY = 'test-internal-key-0123456789';
@@ -43,6 +44,8 @@ export interface NodeOptions {
   /** Share one Redis namespace between nodes. */
   redis?: { url: string; prefix: string };
   villa?: FakeVilla;
+  /** Where viewers are reported; without it reporting is off (HOMER_PRESENCE_REPORT=false). */
+  presence?: PresenceSink;
 }
 
 export async function startNode(options: NodeOptions = {}): Promise<Node> {
@@ -53,13 +56,14 @@ export async function startNode(options: NodeOptions = {}): Promise<Node> {
     HOMER_TCP_PORT: '0',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    HOMER_PRESENCE_REPORT: options.presence ? 'true' : 'false',
     ...(options.redis ? { REDIS_URL: options.redis.url, REDIS_PREFIX: options.redis.prefix } : {}),
     ...options.env,
   });
   const logger = createLogger('homer', config.LOG_LEVEL);
   const engines = await openEngines(config, 'homer');
   const villa = options.villa ?? new FakeVilla();
-  const { app, gateway } = buildHomer(config, logger, engines, villa);
+  const { app, gateway } = buildHomer(config, logger, engines, { rooms: villa, ...(options.presence ? { presence: options.presence } : {}) });
   const http = await listen('homer', app.fetch, { port: 0, host: '127.0.0.1' });
   const address = await gateway.start(http.server, http.port, 0, '127.0.0.1');
   const url = `http://127.0.0.1:${http.port}`;

@@ -14,6 +14,7 @@ import { Hub } from '../fanout/hub.js';
 import type { RoomBus } from '../stores/room-bus.js';
 import type { GatewayInfo, GatewayRegistry } from '../stores/gateway-registry.js';
 import type { RoomCatalog } from '../logic/rooms.js';
+import { presenceBeats, type PresenceSink } from '../logic/presence.js';
 import { Session, type SessionSettings, type Transport } from './session.js';
 import { tcpTransport, wireTcp, wireWs, wsTransport } from './transports.js';
 
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   id?: string;
   region: string;
   isp: string;
+  /** Where viewers are reported (sandglass), how often, and how many rooms per user. */
+  presence?: { sink: PresenceSink; everyMs: number; maxModules: number };
 }
 
 export class Gateway {
@@ -44,6 +47,7 @@ export class Gateway {
   private tcp: TcpServer | undefined;
   private info: GatewayInfo | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
   private draining = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -90,6 +94,7 @@ export class Gateway {
     };
     await this.beat();
     this.scheduleBeat();
+    this.schedulePresence();
     return this.info;
   }
 
@@ -101,11 +106,24 @@ export class Gateway {
     await this.hub.sweep();
   }
 
+  /** Tells sandglass who is in which room here (see logic/presence.ts). */
+  async reportPresence(): Promise<number> {
+    if (!this.options.presence) return 0;
+    const open = [...this.sessions].filter((s) => s.user !== undefined);
+    const beats = presenceBeats(
+      open.map((s) => ({ uid: s.user!, rooms: s.rooms, ...(s.platform ? { platform: s.platform } : {}) })),
+      this.options.presence.maxModules,
+    );
+    if (beats.length > 0) await this.options.presence.sink.report(beats);
+    return beats.length;
+  }
+
   /** The shutdown listener: drain, bounded by `timeoutMs`. */
   async close(timeoutMs: number): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     clearTimeout(this.beatTimer);
+    clearTimeout(this.presenceTimer);
     const tcpClosed = new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve()));
     if (this.info) await this.options.registry.remove(this.info.id).catch(() => undefined);
     for (const session of this.sessions) {
@@ -142,6 +160,20 @@ export class Gateway {
       const session = this.open(wsTransport(ws));
       wireWs(ws, session, this.limits);
     });
+  }
+
+  private schedulePresence(): void {
+    const presence = this.options.presence;
+    if (!presence) return;
+    this.presenceTimer = setTimeout(async () => {
+      try {
+        await this.reportPresence();
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'reporting viewers to sandglass failed; next round retries');
+      }
+      if (!this.draining) this.schedulePresence();
+    }, presence.everyMs);
+    this.presenceTimer.unref();
   }
 
   private scheduleBeat(): void {

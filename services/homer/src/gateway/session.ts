@@ -9,6 +9,7 @@ import type { Hub, Receiver } from '../fanout/hub.js';
 import { verifyTicket, type Ticket } from '../logic/ticket.js';
 import { ROOM_ID } from '../logic/send.js';
 import type { RoomCatalog } from '../logic/rooms.js';
+import { PLATFORM } from '../logic/presence.js';
 
 export interface Transport {
   readonly kind: 'tcp' | 'ws';
@@ -57,6 +58,7 @@ export class Session implements Receiver {
   private state: 'auth' | 'open' | 'closed' = 'auth';
   private ticket: Ticket | undefined;
   private heartbeatMs = 0;
+  private clientPlatform: string | undefined;
   private readonly joined = new Set<string>();
   private watchdog: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
@@ -74,6 +76,11 @@ export class Session implements Receiver {
 
   get rooms(): ReadonlySet<string> {
     return this.joined;
+  }
+
+  /** What the client said it runs on (ios, android, web, …), if it said. */
+  get platform(): string | undefined {
+    return this.clientPlatform;
   }
 
   /** A decoded frame or a decoding error from the transport. */
@@ -146,6 +153,7 @@ export class Session implements Receiver {
     if (afterSeq === null) return this.fail('bad_body', 'lastSeq must be a non-negative integer', seq);
     this.ticket = verdict.ticket;
     this.state = 'open';
+    if (typeof body.platform === 'string' && PLATFORM.test(body.platform)) this.clientPlatform = body.platform;
     this.heartbeatMs = this.deps.settings.heartbeatMs(typeof body.network === 'string' ? body.network : undefined);
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(

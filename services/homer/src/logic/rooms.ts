@@ -1,6 +1,6 @@
 // What homer needs to know about rooms, owned by villa: does the room exist,
 // and may this user send in it. A port, so tests can stand in for villa.
-import { NotFoundError, createServiceClient, z, type ServiceClient } from '@bamboo/kit';
+import { BadGatewayError, NotFoundError, createServiceClient, z, type ServiceClient } from '@bamboo/kit';
 
 export interface SendPermission {
   allowed: boolean;
@@ -31,9 +31,10 @@ export function villaRoomCatalog(options: { baseUrl: string; internalKey: string
     timeoutMs: options.timeoutMs ?? 2_000,
   });
   const notFound = (roomId: string) => (error: unknown) => {
-    if (error instanceof Error && 'status' in error && error.status === 404) {
-      throw new NotFoundError(`room ${roomId} does not exist`, 'room_not_found');
-    }
+    const status = error instanceof Error && 'status' in error ? error.status : undefined;
+    if (status === 404) throw new NotFoundError(`room ${roomId} does not exist`, 'room_not_found');
+    // villa refusing homer's own signature is homer's misconfiguration, not the caller's fault.
+    if (status === 401 || status === 403) throw new BadGatewayError(`villa refused homer's call (${status}): check BAMBOO_INTERNAL_KEY`);
     throw error;
   };
   return {

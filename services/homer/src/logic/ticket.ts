@@ -3,7 +3,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface Ticket {
-  /** The user, or `anon:<random>` for an anonymous viewer. */
+  /** The user, or `anon-<random>` for an anonymous viewer. */
   uid: string;
   room: string;
   /** Anonymous viewers may receive only. */
@@ -20,7 +20,7 @@ export function ticketSecret(configured: string | undefined, internalKey: string
 }
 
 export function anonymousUid(): string {
-  return `anon:${randomBytes(8).toString('hex')}`;
+  return `anon-${randomBytes(8).toString('hex')}`;
 }
 
 export function issueTicket(secret: Buffer, ticket: Ticket): string {
