@@ -19,13 +19,15 @@ export interface AppDeps {
 }
 
 export function createApp({ config, logger, engines, ...clients }: AppDeps): { app: ServiceApp; trafficcop: Trafficcop } {
+  // Read at request time, so the origin's check can join once the origin exists.
+  const readiness = { ...engines.readiness };
   const { app, metrics } = createServiceApp({
     service: 'trafficcop',
     description: 'CDN scheduling: RTMP origin, CDN push lines, per-viewer pull lines, switchover.',
     logger,
     internalKey: config.BAMBOO_INTERNAL_KEY,
     maxSkewMs: config.INTERNAL_SIGNATURE_MAX_SKEW_MS,
-    readiness: engines.readiness,
+    readiness,
   });
   const downstream = { internalKey: config.BAMBOO_INTERNAL_KEY, timeoutMs: config.DOWNSTREAM_TIMEOUT_MS };
   const trafficcop = createTrafficcop({
@@ -36,6 +38,9 @@ export function createApp({ config, logger, engines, ...clients }: AppDeps): { a
     image: clients.image ?? createImageClient({ baseUrl: config.IMAGE_URL, ...downstream }),
     metrics: metrics.registry,
   });
+  readiness['rtmp origin'] = async () => {
+    if (!trafficcop.origin.listening()) throw new Error('the RTMP/HTTP-FLV listeners are not up');
+  };
   addLineRoutes(app, trafficcop);
   addStreamRoutes(app, trafficcop);
   return { app, trafficcop };

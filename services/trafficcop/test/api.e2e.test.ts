@@ -88,6 +88,11 @@ describe('trafficcop API', () => {
     expect((await h.call('/v1/cdn/rooms/bad.id/origin', { identity: userIdentity('u1') })).status).toBe(400);
   });
 
+  it('is ready only while the origin listens', async () => {
+    const ready = await readJson(await fetch(`${h.api}/readyz`));
+    expect(ready.checks['rtmp origin']).toBe('ok');
+  });
+
   it('documents every route in /openapi.json', async () => {
     const doc = await readJson(await fetch(`${h.api}/openapi.json`));
     expect(Object.keys(doc.paths)).toEqual(

@@ -1,11 +1,10 @@
 // End to end over real sockets and real RTMP: ffmpeg publishes a generated
 // test pattern to trafficcop's origin; villa and image are small fakes of
 // their internal contracts; a CDN push line is a second node-media-server.
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, readJson, tempDir } from '@bamboo/testing';
 import { OPS, startHarness, type Harness } from './support/harness.js';
-import { probeCodec, publishTestPattern, startCdnLine, waitFor, type CdnLineProcess } from './support/media.js';
+import { childrenNamed, probeCodec, publishTestPattern, startCdnLine, waitFor, type CdnLineProcess } from './support/media.js';
 
 describe('trafficcop origin (real RTMP)', () => {
   let h: Harness;
@@ -87,7 +86,7 @@ describe('trafficcop origin (real RTMP)', () => {
     expect(h.trafficcop.relays.status()).toEqual([]);
     await waitFor('stream gone from the CDN line', async () => (await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r1`, 2)) === undefined);
     // no thumbnail ffmpeg outlives its stream
-    expect(spawnSync('pgrep', ['-P', String(process.pid), 'ffmpeg']).status).toBe(1);
+    expect(await childrenNamed('ffmpeg')).toEqual([]);
   });
 
   it('a wrong, missing or closed-room key is refused at the RTMP level: never live, nothing relayed', { timeout: 60_000 }, async () => {

@@ -128,6 +128,7 @@ describe('graceful shutdown', () => {
       expect(h.villa.rooms.get('g1')).toMatchObject({ live: false, sessionId });
       expect(await publisher.exited).not.toBe(0);
       expect(h.trafficcop.relays.status()).toEqual([]);
+      expect((await fetch(`${h.api}/readyz`)).status).toBe(503);
     } finally {
       await publisher.stop('SIGKILL');
       await h.close();

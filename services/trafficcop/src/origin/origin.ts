@@ -47,6 +47,8 @@ export interface Origin {
   sessions(): NmsSession[];
   /** Pushes `streamPath` to `url` with node-media-server's native relay (no ffmpeg). */
   pushRelay(streamPath: string, url: string): RelayHandle;
+  /** True while both media listeners (RTMP, HTTP-FLV) accept connections. */
+  listening(): boolean;
   /** Ends a live publisher's connection now. */
   disconnect(session: NmsSession): void;
 }
@@ -163,6 +165,10 @@ export function createOrigin(options: OriginOptions): Origin {
           else session.close();
         },
       };
+    },
+
+    listening() {
+      return Boolean(nms?.rtmpServer.tcpServer?.listening && nms.httpServer.httpServer?.listening);
     },
 
     disconnect,

@@ -1,6 +1,7 @@
 // Real media processes for tests: a CDN line (node-media-server in a child
 // process), an ffmpeg publisher of a generated test pattern, ffprobe.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -77,4 +78,19 @@ export async function waitFor<T>(what: string, check: () => T | Falsy | Promise<
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Pids of this process's children named `name` (read from /proc; Linux). */
+export async function childrenNamed(name: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+    if (comm === name && ppid === process.pid) pids.push(Number(entry));
+  }
+  return pids;
 }
