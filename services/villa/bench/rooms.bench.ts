@@ -91,19 +91,22 @@ async function seed(): Promise<string[]> {
     const batch: Room[] = [];
     for (let i = from; i < Math.min(from + 1000, ROOMS); i++) batch.push(benchRoom(i, categories[i % CATEGORIES]!, i < LIVE, now));
     await rooms.insertMany(batch);
-    await Promise.all(
-      batch.map((r) =>
+    await inChunks(batch, (r) =>
         villa.hot.index(
           r._id,
-          { categoryId: r.categoryId, tags: r.tags, live: r.live, startedAt: r.startedAt, card: JSON.stringify(cardOf(r)) },
+          { categoryId: r.categoryId, tags: r.tags, live: r.live, startedAt: r.startedAt, card: JSON.stringify(cardOf(r)), rev: r.rev },
           { viewers: r.hot.viewers, likes: 0 },
         ),
-      ),
     );
   }
-  await Promise.all(Array.from({ length: LIVE }, (_, i) => villa.hot.setViewers(`r${i}`, rand(100_000), now)));
+  await inChunks(Array.from({ length: LIVE }, (_, i) => `r${i}`), (id) => villa.hot.setViewers(id, rand(100_000), now));
   console.log(`seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return categories;
+}
+
+/** Runs `op` over `items`, CONCURRENCY at a time (seeding must not swamp Redis' command timeout). */
+async function inChunks<T>(items: T[], op: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += CONCURRENCY) await Promise.all(items.slice(i, i + CONCURRENCY).map(op));
 }
 
 function benchRoom(i: number, categoryId: string, live: boolean, now: number): Room {
@@ -125,6 +128,7 @@ function benchRoom(i: number, categoryId: string, live: boolean, now: number): R
     startedAt: live ? now - rand(3_600_000) : null,
     liveAt: live ? now : null,
     hot: { viewers: 0, likes: 0, popularity: 0, flushedAt: now },
+    rev: 0,
     createdAt: now,
     updatedAt: now,
   };

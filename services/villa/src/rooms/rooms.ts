@@ -39,6 +39,7 @@ export async function openRoom(v: Villa, anchorId: string, input: NewRoom, now: 
     startedAt: null,
     liveAt: null,
     hot: { viewers: 0, likes: 0, popularity: 0, flushedAt: now },
+    rev: 0,
     createdAt: now,
     updatedAt: now,
   };
@@ -63,7 +64,7 @@ export async function closeRoom(v: Villa, actor: string, roomId: string, now: nu
   const [hot] = await v.hot.fields([roomId]);
   const updated = (await v.rooms.update(roomId, { closed: true, updatedAt: now })) ?? room;
   if (hot) await v.rooms.saveHot(roomId, { ...hot, flushedAt: now });
-  await v.hot.unindex(roomId);
+  await v.hot.unindex(roomId, updated.rev);
   return roomView(updated, hot ?? null);
 }
 
@@ -126,7 +127,7 @@ export async function like(v: Villa, roomId: string, count: number, now: number)
 
 /** Puts the room's list-relevant fields into the hot indexes (or takes a closed room out). */
 export async function reindex(v: Villa, room: Room): Promise<void> {
-  if (room.closed) return v.hot.unindex(room._id);
+  if (room.closed) return v.hot.unindex(room._id, room.rev);
   await v.hot.index(
     room._id,
     {
@@ -135,6 +136,7 @@ export async function reindex(v: Villa, room: Room): Promise<void> {
       live: room.live,
       startedAt: room.startedAt,
       card: JSON.stringify(cardOf(room)),
+      rev: room.rev,
     },
     { viewers: room.live ? room.hot.viewers : 0, likes: room.hot.likes },
   );

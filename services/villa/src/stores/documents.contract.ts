@@ -31,6 +31,7 @@ export function room(id: string, anchorId: string, shortId: number, over: Partia
     startedAt: null,
     liveAt: null,
     hot: { viewers: 0, likes: 0, popularity: 0, flushedAt: 0 },
+    rev: 0,
     createdAt: 1,
     updatedAt: 1,
     ...over,
@@ -77,6 +78,8 @@ export function documentStoresContract(name: string, open: () => Promise<DocsFix
       await Promise.all(events.map((e) => rooms.applyLive('r1', e)));
       const final = await rooms.get('r1');
       expect(final).toMatchObject({ live: false, sessionId: 'b', liveAt: 30 });
+      // Every applied event moved the revision on (two writes each: state, then startedAt).
+      expect(final.rev).toBeGreaterThan(0);
       const again = await rooms.applyLive('r1', { sessionId: 'b', live: false, at: 30 });
       expect(again.applied).toBe(false);
       const next = await rooms.applyLive('r1', { sessionId: 'c', live: true, at: 50 });

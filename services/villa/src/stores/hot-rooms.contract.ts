@@ -24,8 +24,9 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
     });
     afterEach(async () => fx.close());
 
-    const live = (categoryId: string, tags: string[] = [], startedAt = T0) => ({ categoryId, tags, live: true, startedAt, card: `card:${categoryId}` });
-    const offline = (categoryId: string, tags: string[] = []) => ({ categoryId, tags, live: false, startedAt: null, card: `card:${categoryId}` });
+    let rev = 0;
+    const live = (categoryId: string, tags: string[] = [], startedAt = T0) => ({ categoryId, tags, live: true, startedAt, card: `card:${categoryId}`, rev: ++rev });
+    const offline = (categoryId: string, tags: string[] = []) => ({ categoryId, tags, live: false, startedAt: null, card: `card:${categoryId}`, rev: ++rev });
     const ids = async (scope: Parameters<HotRooms['list']>[0], now = T0) =>
       (await hot.list(scope, { offset: 0, limit: 100 }, now)).rooms.map((r) => r.roomId);
 
@@ -78,7 +79,7 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
       expect(await ids({ categoryId: 'music', live: false, sort: 'popularity' })).toEqual(['a']);
       expect((await hot.fields(['a']))[0]?.viewers).toBe(7);
       expect(await hot.liveRooms('', 10)).toEqual([]);
-      await hot.unindex('a');
+      await hot.unindex('a', ++rev);
       expect(await ids({ live: false, sort: 'popularity' }, T0 + 20_000)).toEqual([]);
       expect(await hot.fields(['a'])).toEqual([null]);
     });
@@ -116,9 +117,27 @@ export function hotRoomsContract(name: string, open: () => Promise<HotRoomsFixtu
       const scope = { live: true, sort: 'popularity' as const };
       const first = await hot.list(scope, { offset: 0, limit: 1 }, T0);
       const rest = first.rooms[0]!.roomId === 'a' ? ['b', 'c'] : ['a', 'b', 'c'].filter((x) => x !== first.rooms[0]!.roomId);
-      await hot.unindex(rest[0]!);
+      await hot.unindex(rest[0]!, ++rev);
       const second = await hot.list(scope, { gen: first.gen, offset: 1, limit: 2 }, T0 + 1);
       expect(second.rooms.map((r) => r.roomId)).toEqual([rest[1]]);
+    });
+
+    it('keeps the newest revision when index and unindex race', async () => {
+      const newer = { ...live('games'), rev: 10 };
+      await hot.index('a', newer);
+      await hot.index('a', { ...offline('music'), rev: 9 });
+      expect(await ids({ categoryId: 'games', live: true, sort: 'popularity' })).toEqual(['a']);
+      expect(await ids({ categoryId: 'music', live: false, sort: 'popularity' })).toEqual([]);
+      await hot.unindex('a', 8);
+      expect(await hot.fields(['a'])).not.toEqual([null]);
+      await hot.unindex('a', 11);
+      // A late index made from the document before it was closed cannot bring the room back.
+      await hot.index('a', { ...live('games'), rev: 10 });
+      expect(await hot.fields(['a'])).toEqual([null]);
+      expect(await ids({ categoryId: 'games', live: true, sort: 'popularity' }, T0 + 20_000)).toEqual([]);
+      expect(await hot.setViewers('a', 5, T0)).toBeNull();
+      await hot.index('a', { ...live('games'), rev: 12 });
+      expect(await ids({ categoryId: 'games', live: true, sort: 'popularity' }, T0 + 40_000)).toEqual(['a']);
     });
 
     it('refuses a cursor whose snapshot expired', async () => {

@@ -39,12 +39,16 @@ class MemoryHotRooms implements HotRooms {
   private readonly sets = new Map<string, Map<string, number>>();
   private readonly snapshots = new Map<string, Snapshot>();
   private readonly dirty = new Set<string>();
+  /** Revisions of unindexed rooms, so a late index() of an older one is refused. */
+  private readonly tombstones = new Map<string, number>();
   private built = false;
 
   constructor(private readonly options: HotRoomsOptions) {}
 
   async index(roomId: string, entry: RoomIndexEntry, seed?: HotSeed): Promise<void> {
     const old = this.rooms.get(roomId);
+    if ((old?.rev ?? this.tombstones.get(roomId) ?? -1) > entry.rev) return;
+    this.tombstones.delete(roomId);
     if (old) this.removeFromSets(roomId, old);
     const viewers = old?.viewers ?? seed?.viewers ?? 0;
     const state: RoomState = {
@@ -61,8 +65,10 @@ class MemoryHotRooms implements HotRooms {
     this.addToSets(roomId, state);
   }
 
-  async unindex(roomId: string): Promise<void> {
+  async unindex(roomId: string, rev: number): Promise<void> {
     const old = this.rooms.get(roomId);
+    if ((old?.rev ?? this.tombstones.get(roomId) ?? -1) > rev) return;
+    this.tombstones.set(roomId, rev);
     if (!old) return;
     this.removeFromSets(roomId, old);
     this.rooms.delete(roomId);

@@ -47,10 +47,13 @@ local function unlist()
 end
 `;
 
-// KEYS: room hash. ARGV: prefix, id, cat, tags csv, live (1/0), startedAt, seed viewers, seed likes, seed popularity, card.
+// KEYS: room hash. ARGV: prefix, id, cat, tags csv, live (1/0), startedAt, seed viewers, seed likes, seed popularity, card, rev.
+// Returns 0 (and changes nothing) when the hash holds a newer revision.
 const INDEX = `${COMMON}
+if tonumber(redis.call('HGET', KEYS[1], 'rev') or '-1') > tonumber(ARGV[11]) then return 0 end
 unlist()
-redis.call('HSET', KEYS[1], 'cat', ARGV[3], 'tags', ARGV[4], 'live', ARGV[5], 'start', ARGV[6], 'card', ARGV[10])
+redis.call('PERSIST', KEYS[1])
+redis.call('HSET', KEYS[1], 'cat', ARGV[3], 'tags', ARGV[4], 'live', ARGV[5], 'start', ARGV[6], 'card', ARGV[10], 'rev', ARGV[11])
 redis.call('HSETNX', KEYS[1], 'viewers', ARGV[7])
 redis.call('HSETNX', KEYS[1], 'likes', ARGV[8])
 redis.call('HSETNX', KEYS[1], 'pop', ARGV[9])
@@ -66,10 +69,14 @@ end
 if state == 'live' then redis.call('ZADD', p .. 'idx:liveids', 0, id) end
 return 1`;
 
-// KEYS: room hash, dirty set. ARGV: prefix, id.
+// KEYS: room hash, dirty set. ARGV: prefix, id, rev, tombstone ttl ms. What stays is a tombstone:
+// the hash with only its revision, so a late INDEX of an older revision is refused.
 const UNINDEX = `${COMMON}
+if tonumber(redis.call('HGET', KEYS[1], 'rev') or '-1') > tonumber(ARGV[3]) then return 0 end
 unlist()
 redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'rev', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('SREM', KEYS[2], id)
 return 1`;
 
@@ -134,6 +141,9 @@ type Client = Redis & {
   villaPage(snapshot: string, source: string, ...args: (string | number)[]): Promise<Array<string | number> | number>;
 };
 
+/** How long an unindexed room's revision is kept; far longer than any write takes to land. */
+const TOMBSTONE_TTL_MS = 24 * 3_600_000;
+
 const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
 
 /** `redis` is the prefixed command client of the engines' hot state (`engines.hot.redis`). */
@@ -171,12 +181,13 @@ class RedisHotRooms implements HotRooms {
         seed?.likes ?? 0,
         pop,
         entry.card,
+        entry.rev,
       ),
     );
   }
 
-  async unindex(roomId: string): Promise<void> {
-    await this.run(() => this.redis.villaUnindex(roomKey(roomId), 'dirty', this.prefix, roomId));
+  async unindex(roomId: string, rev: number): Promise<void> {
+    await this.run(() => this.redis.villaUnindex(roomKey(roomId), 'dirty', this.prefix, roomId, rev, TOMBSTONE_TTL_MS));
   }
 
   setViewers(roomId: string, viewers: number, now: number): Promise<HotFields | null> {

@@ -18,6 +18,10 @@
 // - index(), unindex() and every field update are atomic (one Lua script on
 //   Redis): a room is never seen in the sets of two live states or two
 //   categories at once, and a popularity change reaches every set it is in;
+// - index() and unindex() carry the revision of the room document they were
+//   made from, and one older than the room's last is ignored: two writers
+//   racing (an edit and a live-status change) leave the index at the newest
+//   document, and a late index() cannot bring back a room unindexed since;
 // - a field update on a room that is not indexed (unknown or closed) changes
 //   nothing and returns null;
 // - list pages come from a snapshot of the set frozen for one window
@@ -38,6 +42,8 @@ export interface RoomIndexEntry {
   startedAt: number | null;
   /** The room's list card, kept verbatim and handed back by list(). */
   card: string;
+  /** The room document's revision this entry was made from (see below). */
+  rev: number;
 }
 
 export interface HotFields {
@@ -96,10 +102,10 @@ export interface HotRoomsOptions {
 
 export interface HotRooms {
   readonly kind: 'memory' | 'redis';
-  /** Puts the room into (or moves it within) the indexes; seeds hot fields only if it has none. */
+  /** Puts the room into (or moves it within) the indexes unless it holds a newer revision; seeds hot fields only if it has none. */
   index(roomId: string, entry: RoomIndexEntry, seed?: HotSeed): Promise<void>;
-  /** Takes the room out of every index and drops its hot fields. */
-  unindex(roomId: string): Promise<void>;
+  /** Takes the room out of every index and drops its hot fields, unless it holds a newer revision. */
+  unindex(roomId: string, rev: number): Promise<void>;
   setViewers(roomId: string, viewers: number, now: number): Promise<HotFields | null>;
   addLikes(roomId: string, likes: number, now: number): Promise<HotFields | null>;
   addHeat(roomId: string, heat: HeatInput, now: number): Promise<HotFields | null>;

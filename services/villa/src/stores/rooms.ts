@@ -40,6 +40,8 @@ export interface Room {
   /** `at` of the last applied live-status event of `sessionId`. */
   liveAt: number | null;
   hot: FlushedHot;
+  /** Counts writes that change what lists show; the hot index keeps the newest it was given. */
+  rev: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -132,8 +134,8 @@ export class RoomStore {
     return this.rooms.find({ _id: { $gt: afterId }, closed: false }, { sort: { _id: 1 }, limit });
   }
 
-  async update(roomId: string, set: Partial<Room>, extra: Filter = {}): Promise<Room | null> {
-    return this.rooms.findOneAndUpdate({ _id: roomId, ...extra }, { $set: set });
+  async update(roomId: string, set: Partial<Room>): Promise<Room | null> {
+    return this.rooms.findOneAndUpdate({ _id: roomId }, { $set: set, $inc: { rev: 1 } });
   }
 
   async addAdmin(roomId: string, uid: string, now: number): Promise<void> {
@@ -162,13 +164,13 @@ export class RoomStore {
     // startedAt belongs to the session: set when it first goes live, kept by later events of it.
     const before = await this.rooms.findOneAndUpdate(
       { _id: roomId, ...newer },
-      { $set: set },
+      { $set: set, $inc: { rev: 1 } },
       { returnDocument: 'before' },
     );
     if (!before) return { applied: false, before: null, room: await this.get(roomId) };
     const startedAt =
       before.sessionId === event.sessionId && before.startedAt !== null ? before.startedAt : event.live ? event.at : null;
-    const room = await this.rooms.findOneAndUpdate({ _id: roomId, ...sameSession }, { $set: { startedAt } });
+    const room = await this.rooms.findOneAndUpdate({ _id: roomId, ...sameSession }, { $set: { startedAt }, $inc: { rev: 1 } });
     return { applied: true, before, room: room ?? (await this.get(roomId)) };
   }
 
