@@ -117,3 +117,20 @@ describe('calendar day', () => {
     expect(dayIn('Asia/Shanghai', at)).toEqual({ date: '2026-11-26', msLeft: 19.5 * 3_600_000 });
   });
 });
+
+describe('isolation', () => {
+  it('a client flooding at ten times its limit does not cost a well-behaved client one request', async () => {
+    const villa = await fakeService();
+    const { url } = await startApollo({ VILLA_URL: villa.url });
+    const noisy = await clientWith(url, { limits: { read: { limit: 10, windowSeconds: 60 } }, concurrency: 1000 });
+    const calm = await clientWith(url, { limits: { read: { limit: 100, windowSeconds: 60 } } });
+    const flood = Promise.all(Array.from({ length: 100 }, () => fetch(`${url}/v1/rooms/n`, { headers: noisy.auth }).then((r) => r.status)));
+    const calmStatuses = [];
+    for (let i = 0; i < 10; i++) calmStatuses.push((await fetch(`${url}/v1/rooms/c`, { headers: calm.auth })).status);
+    const floodStatuses = await flood;
+    expect(calmStatuses).toEqual(Array(10).fill(200));
+    expect(floodStatuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(floodStatuses.filter((s) => s === 429)).toHaveLength(90);
+    expect(villa.seen.filter((s) => s.path === '/v1/rooms/n')).toHaveLength(10);
+  });
+});
