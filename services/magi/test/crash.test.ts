@@ -28,10 +28,18 @@ function crashSuite(engine: string, engineEnv: () => { env: Record<string, strin
     let child: ChildProcess | undefined;
     let base: string;
 
+    let stderr = '';
     const boot = async () => {
-      child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: 'ignore' });
-      await until(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 'magi to start', 15_000);
+      child = spawn(process.execPath, [MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        await until(async () => (await fetch(`${base}/readyz`).catch(() => null))?.status === 200, 'magi to start', 60_000);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; magi's stderr: ${stderr || '(empty)'}`);
+      }
     };
+    const exited = (p: ChildProcess) =>
+      new Promise<void>((r) => (p.exitCode !== null || p.signalCode ? r() : p.once('exit', () => r())));
 
     beforeAll(async () => {
       if (!existsSync(MAIN)) throw new Error('build magi first (npm run build -w services/magi): this test runs dist/main.js');
@@ -47,7 +55,10 @@ function crashSuite(engine: string, engineEnv: () => { env: Record<string, strin
     }, TIMEOUT_MS);
 
     afterAll(async () => {
-      child?.kill('SIGTERM');
+      if (child) {
+        child.kill('SIGTERM');
+        await exited(child);
+      }
       await Promise.all([villa?.close(), homer?.close()]);
       await cleanup?.();
       await rm(dir, { recursive: true, force: true });
@@ -83,7 +94,7 @@ function crashSuite(engine: string, engineEnv: () => { env: Record<string, strin
       };
       await Promise.all(senders.map(worker));
       expect(killed).toBe(true);
-      await new Promise<void>((r) => (child!.exitCode !== null || child!.signalCode ? r() : child!.once('exit', () => r())));
+      await exited(child!);
 
       await boot();
       // Every acknowledged gift replays (stored once, with its id); none is applied again.

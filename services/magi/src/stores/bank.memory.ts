@@ -9,6 +9,8 @@ import type { ApplyOptions, ApplyResult, Bank, CreditDraft, GiftDraft, GiftOptio
 
 type Counter = 'balance' | 'experience' | 'weight';
 
+const SWEEP_EVERY = 10_000;
+
 interface Remembered {
   entry: LedgerEntry;
   expiresAt: number;
@@ -27,6 +29,7 @@ export class MemoryBank implements Bank {
   private readonly summaries = new Map<string, Map<string, number>>();
   private journal: LedgerEntry[] = [];
   private seq = 0;
+  private remembered = 0;
 
   async send(draft: GiftDraft, options: GiftOptions): Promise<ApplyResult<GiftEntry>> {
     const seen = this.seen<GiftEntry>(draft.key, draft.fingerprint);
@@ -146,6 +149,12 @@ export class MemoryBank implements Bank {
 
   private remember(entry: LedgerEntry, ttlMs: number, since = Date.now()): void {
     this.requests.set(entry.key, { entry, expiresAt: since + ttlMs });
+    // Forget expired keys and combos now and then, so memory follows the TTLs.
+    if (++this.remembered % SWEEP_EVERY === 0) {
+      const now = Date.now();
+      for (const [key, hit] of this.requests) if (hit.expiresAt <= now) this.requests.delete(key);
+      for (const [key, combo] of this.combos) if (combo.expiresAt <= now) this.combos.delete(key);
+    }
   }
 
   private get(counter: Counter, uid: string): number {
