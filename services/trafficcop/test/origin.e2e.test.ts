@@ -1,6 +1,7 @@
 // End to end over real sockets and real RTMP: ffmpeg publishes a generated
 // test pattern to trafficcop's origin; villa and image are small fakes of
 // their internal contracts; a CDN push line is a second node-media-server.
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, readJson, tempDir } from '@bamboo/testing';
 import { OPS, startHarness, type Harness } from './support/harness.js';
@@ -30,6 +31,7 @@ describe('trafficcop origin (real RTMP)', () => {
   afterAll(async () => {
     await h?.close();
     await cdn?.stop();
+    if (cdnDir) await rm(cdnDir, { recursive: true, force: true });
   });
 
   it('reconciles villa on start: a room live without a stream here goes offline', async () => {
@@ -158,5 +160,39 @@ describe('trafficcop origin (real RTMP)', () => {
     }
     await waitFor('r2 offline', () => h.villa.rooms.get('r2')?.live === false);
     expect(h.trafficcop.relays.status()).toEqual([]);
+  });
+
+  it('a CDN line that refuses the push shows as retrying while the other lines carry on', { timeout: 60_000 }, async () => {
+    const refusingDir = await tempDir('cdn-refusing');
+    // publishing to it needs node-media-server's signed URLs, which the relay does not have
+    const refusing = await startCdnLine(await freePort(), refusingDir, 'cdn-secret');
+    const publisher = publishTestPattern(h.publishUrl('r2', 'key-r2'));
+    try {
+      const created = await h.call('/v1/cdn/lines', {
+        body: { id: 'cdn-refusing', provider: 'test', pushUrlTemplate: `rtmp://127.0.0.1:${refusing.port}/live/{room}` },
+        identity: OPS,
+      });
+      expect(created.status).toBe(201);
+      await waitFor('good line up, refusing line retrying', () => {
+        const relays = h.trafficcop.relays.status();
+        const good = relays.find((r) => r.lineId === 'cdn-a');
+        const bad = relays.find((r) => r.lineId === 'cdn-refusing');
+        return good?.state === 'up' && bad?.state === 'retrying' && bad.failures >= 2;
+      });
+      const line = await readJson(await h.call('/v1/cdn/lines/cdn-refusing', { identity: OPS }));
+      expect(line.relays).toEqual({ connecting: 0, up: 0, retrying: 1 });
+      const metrics = await (await fetch(`${h.api}/metrics`)).text();
+      expect(metrics).toMatch(/trafficcop_relay_restarts_total\{[^}]*line="cdn-refusing"[^}]*\} [2-9]/);
+      expect(await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r2`)).toBe('h264');
+      expect(h.villa.rooms.get('r2')?.live).toBe(true);
+
+      expect((await h.call('/v1/cdn/lines/cdn-refusing', { method: 'DELETE', identity: OPS })).status).toBe(204);
+      expect(h.trafficcop.relays.status().map((r) => r.lineId)).toEqual(['cdn-a']);
+    } finally {
+      await publisher.stop();
+      await refusing.stop();
+      await rm(refusingDir, { recursive: true, force: true });
+    }
+    await waitFor('r2 offline', () => h.villa.rooms.get('r2')?.live === false);
   });
 });

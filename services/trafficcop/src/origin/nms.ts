@@ -25,6 +25,7 @@ export interface NmsSession {
   createTime: number;
   broadcast?: NmsBroadcast | null;
   socket?: { destroy(): void; destroyed?: boolean };
+  sendBuffer(buffer: Buffer): void;
   close(): void;
 }
 

@@ -151,6 +151,18 @@ export function createOrigin(options: OriginOptions): Origin {
       if (relays.tasks.has(key)) relays.removeTask(key);
       const session = relays.addTask({ url, mode: 'push', streamPath, reconnect: false });
       if (!session) throw new Error(`relay to ${url} was not created`);
+      // Between the remote closing and node-media-server noticing, its
+      // client throws on write — inside the publisher's data handler, where
+      // it would escape as an uncaught exception. The watcher sees the relay
+      // down on its next check.
+      const send = session.sendBuffer.bind(session);
+      session.sendBuffer = (buffer: Buffer) => {
+        try {
+          send(buffer);
+        } catch (error) {
+          log.debug({ err: error, url }, 'relay write after its connection closed');
+        }
+      };
       let closed = false;
       return {
         state() {
