@@ -34,6 +34,8 @@ export async function startVilla(env: Record<string, string> = {}): Promise<Runn
     LOG_LEVEL: 'silent',
     DATA_DIR: dir,
     REDIS_PREFIX: prefix,
+    // A fresh snapshot for every first page, so a test sees rooms it just changed; cursors still pin theirs.
+    VILLA_LIST_SNAPSHOT_MS: '1',
     ...env,
   });
   const engines = await openEngines(config, 'villa');

@@ -138,3 +138,23 @@ describe('room lookups for services', () => {
     expect((await s.internal('/internal/rooms/nope/thumbnail', { method: 'PUT', body: { imageId: 'x' } })).status).toBe(404);
   });
 });
+
+describe('service routes', () => {
+  it('documents every route in /openapi.json', async () => {
+    const doc = await readJson(await fetch(`${s.url}/openapi.json`));
+    const paths = Object.keys(doc.paths);
+    for (const path of [
+      '/internal/stream-keys/verify',
+      '/internal/rooms/{roomId}/live',
+      '/internal/rooms/live',
+      '/internal/rooms/{roomId}/thumbnail',
+      '/internal/rooms/{roomId}/send-permission/{uid}',
+      '/internal/rooms/{roomId}',
+      '/v1/rooms',
+      '/v1/rooms/{roomId}/mutes/{uid}',
+      '/v1/categories',
+    ]) {
+      expect(paths).toContain(path);
+    }
+  });
+});

@@ -142,12 +142,12 @@ export async function reindex(v: Villa, room: Room): Promise<void> {
   );
 }
 
-export async function view(v: Villa, room: Room): Promise<RoomView> {
+async function view(v: Villa, room: Room): Promise<RoomView> {
   const [hot] = await v.hot.fields([room._id]);
   return roomView(room, hot ?? null);
 }
 
-export async function roomViews(v: Villa, rooms: Room[]): Promise<RoomView[]> {
+async function roomViews(v: Villa, rooms: Room[]): Promise<RoomView[]> {
   const hot = await v.hot.fields(rooms.map((r) => r._id));
   return rooms.map((r, i) => roomView(r, hot[i] ?? null));
 }
