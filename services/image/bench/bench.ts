@@ -59,7 +59,7 @@ async function untilSettled(url: string, id: string): Promise<string> {
   for (;;) {
     const { status } = (await (await fetch(`${url}/v1/images/${id}`)).json()) as { status: string };
     if (status === 'finished' || status === 'failed') return status;
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -34,8 +34,10 @@ export const workerConfigShape = {
   BAMBOO_INTERNAL_KEY: baseConfigShape('image').BAMBOO_INTERNAL_KEY,
   /** The master this worker asks for work (the image service). */
   IMAGE_URL: baseConfigShape('image').IMAGE_URL,
-  /** Pause between asks while the queue is empty. */
-  IMAGE_WORKER_POLL_MS: positiveInt.default(250),
+  /** How long one ask for work waits at the master while the queue is empty (long poll, at most 20 s). */
+  IMAGE_WORKER_WAIT_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
+  /** Pause before asking again after the master could not be reached. */
+  IMAGE_WORKER_POLL_MS: positiveInt.default(1_000),
   /** libvips threads per worker; 0 = the machine's cores divided by IMAGE_WORKERS. */
   IMAGE_SHARP_CONCURRENCY: z.coerce.number().int().min(0).default(0),
   IMAGE_WORKERS: z.coerce.number().int().min(0).default(1),

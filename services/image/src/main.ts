@@ -17,7 +17,7 @@ await startup('image', async () => {
   const blobs = await openBlobStore(config);
   const tasks = createDocsTaskStore(engines.docs);
   await tasks.init();
-  const { app } = createApp({ config, logger, engines, tasks, blobs });
+  const { app, master } = createApp({ config, logger, engines, tasks, blobs });
 
   const workers: { stop(timeoutMs: number): Promise<void> }[] = [];
   const http = await serveService({
@@ -25,7 +25,15 @@ await startup('image', async () => {
     app,
     config,
     logger,
-    extraListeners: [{ name: 'workers', close: (ms) => Promise.all(workers.map((w) => w.stop(ms))).then(() => undefined) }],
+    extraListeners: [
+      {
+        name: 'workers',
+        close: async (ms) => {
+          master.stopWaiting();
+          await Promise.all(workers.map((w) => w.stop(ms)));
+        },
+      },
+    ],
     onShutdown: [() => blobs.close(), engines.close],
   });
   if (config.IMAGE_WORKERS > 0) {

@@ -35,7 +35,7 @@ export async function startImage(env: Record<string, string> = {}): Promise<Harn
   const blobs = await openFsBlobStore(join(dir, 'blobs'));
   const tasks = createDocsTaskStore(engines.docs);
   await tasks.init();
-  const { app } = createApp({ config, logger, engines, tasks, blobs });
+  const { app, master } = createApp({ config, logger, engines, tasks, blobs });
   const http = await listen('image', app.fetch, { port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${http.port}`;
   const client = createMasterClient({ baseUrl: url, internalKey: KEY });
@@ -53,6 +53,7 @@ export async function startImage(env: Record<string, string> = {}): Promise<Harn
           id: options.id ?? `test-worker-${++workers}`,
           client,
           limits: options.limits ?? limits,
+          waitMs: 2_000,
           pollMs: 20,
           logger,
           signal: stop.signal,
@@ -62,6 +63,7 @@ export async function startImage(env: Record<string, string> = {}): Promise<Harn
     },
     async close() {
       stop.abort();
+      master.stopWaiting();
       await Promise.all(loops);
       await http.close(1_000);
       await engines.close();

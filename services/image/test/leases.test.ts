@@ -68,6 +68,14 @@ describe('leases', { timeout: 180_000 }, () => {
     }
   });
 
+  it('a waiting claim (long poll) gets the task an upload creates', async () => {
+    h = await startImage();
+    const waiting = h.client.claim('long-poller', 20_000);
+    const id = await uploadId(h.url, await photo(64, 48, 130));
+    expect(await waiting).toMatchObject({ id, attempt: 1 });
+    expect(await status(h.url, id)).toMatchObject({ status: 'in-progress' });
+  });
+
   it('fails a task after its attempts run out, with the last error', async () => {
     h = await startImage({ IMAGE_LEASE_MS: '100', IMAGE_MAX_ATTEMPTS: '2' });
     const bytes = await photo(64, 64, 80);

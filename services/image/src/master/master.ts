@@ -57,6 +57,41 @@ const UPLOAD_STATUS: Record<RejectionCode, number> = {
   too_many_frames: 422,
 };
 
+/** How often a waiting claim looks again for work it was not woken for. */
+const RECHECK_MS = 1_000;
+
+/** Wakes waiting claims when work arrives; `next` resolves on a wake, a timeout, or close. */
+function createWakeups() {
+  let waiters = new Set<() => void>();
+  let closed = false;
+  const wakeAll = () => {
+    const woken = waiters;
+    waiters = new Set();
+    for (const wake of woken) wake();
+  };
+  return {
+    get closed() {
+      return closed;
+    },
+    wake: wakeAll,
+    close() {
+      closed = true;
+      wakeAll();
+    },
+    next(ms: number): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          waiters.delete(done);
+          resolve();
+        }
+        waiters.add(done);
+      });
+    },
+  };
+}
+
 const resultPrefix = (id: string, leaseId: string) => `results/${id}/${leaseId}`;
 
 export type Master = ReturnType<typeof createMaster>;
@@ -81,6 +116,22 @@ export function createMaster(options: MasterOptions) {
     if (!bytes) throw new NotFoundError(`the original of image ${id} is missing from the blob store`, 'blob_missing');
     return { bytes, contentType: task.original.contentType, etag: `"${task.sha256.slice(0, 32)}"` };
   }
+
+  async function claimOnce(worker: string): Promise<WorkItem | null> {
+    const at = now();
+    const exhausted = await tasks.expireExhausted(at, options.maxAttempts);
+    if (exhausted > 0) {
+      metrics.leaseExpiries.inc(exhausted);
+      metrics.failures.inc({ stage: 'processing', reason: 'lease_expired' }, exhausted);
+    }
+    const claimed = await tasks.claim(worker, at, options.leaseMs, options.maxAttempts);
+    if (!claimed) return null;
+    if (claimed.leaseExpired) metrics.leaseExpiries.inc();
+    const { task } = claimed;
+    return { id: task.id, leaseId: task.leaseId!, leaseUntil: task.leaseUntil!, attempt: task.attempts, format: task.original.format };
+  }
+
+  const waiting = createWakeups();
 
   return {
     /** Checks the bytes, stores the original, records the task (or finds the one for the same bytes). */
@@ -109,29 +160,30 @@ export function createMaster(options: MasterOptions) {
         now(),
       );
       // Same bytes as a task that failed for a passing reason: give it another go.
-      if (task.state === 'failed' && task.error && !task.error.permanent) return (await tasks.retry(task.id, now())) ?? task;
-      return task;
+      const result = task.state === 'failed' && task.error && !task.error.permanent ? ((await tasks.retry(task.id, now())) ?? task) : task;
+      if (result.state === 'pending') waiting.wake();
+      return result;
     },
 
-    async status(id: string): Promise<Task> {
-      await tasks.expireExhausted(now(), options.maxAttempts);
-      return mustGet(id);
-    },
+    status: mustGet,
 
-    /** The next task for `worker`, or null when there is none. */
-    async claim(worker: string): Promise<WorkItem | null> {
-      const at = now();
-      const exhausted = await tasks.expireExhausted(at, options.maxAttempts);
-      if (exhausted > 0) {
-        metrics.leaseExpiries.inc(exhausted);
-        metrics.failures.inc({ stage: 'processing', reason: 'lease_expired' }, exhausted);
+    /**
+     * The next task for `worker`; when there is none, waits up to `waitMs` for
+     * one (an upload in this process wakes the wait at once; tasks from other
+     * masters or expiring leases are seen within a second), then null.
+     */
+    async claim(worker: string, waitMs = 0): Promise<WorkItem | null> {
+      const deadline = now() + waitMs;
+      for (;;) {
+        const item = await claimOnce(worker);
+        const left = deadline - now();
+        if (item || left <= 0 || waiting.closed) return item;
+        await waiting.next(Math.min(left, RECHECK_MS));
       }
-      const claimed = await tasks.claim(worker, at, options.leaseMs, options.maxAttempts);
-      if (!claimed) return null;
-      if (claimed.leaseExpired) metrics.leaseExpiries.inc();
-      const { task } = claimed;
-      return { id: task.id, leaseId: task.leaseId!, leaseUntil: task.leaseUntil!, attempt: task.attempts, format: task.original.format };
     },
+
+    /** Ends every waiting claim (at shutdown, so long polls do not hold HTTP open). */
+    stopWaiting: () => waiting.close(),
 
     async originalForWorker(id: string, leaseId: string): Promise<Blob> {
       await requireLease(id, leaseId);
@@ -162,6 +214,7 @@ export function createMaster(options: MasterOptions) {
 
     async fail(id: string, leaseId: string, error: TaskError) {
       const state = await tasks.fail(id, leaseId, { error, maxAttempts: options.maxAttempts }, now());
+      if (state === 'pending') waiting.wake();
       if (state) {
         metrics.failures.inc({ stage: 'processing', reason: error.code });
         await blobs.deletePrefix(resultPrefix(id, leaseId));

@@ -7,6 +7,8 @@ import type { Master } from '../master/master.js';
 import { ImageId, binary, errors } from './schemas.js';
 
 const Lease = z.string().uuid();
+/** The longest a claim may wait for work; below the workers' request timeout. */
+export const MAX_WAIT_MS = 20_000;
 const Variant = z.enum(VARIANT_NAMES as [VariantName, ...VariantName[]]);
 const Format = z.enum(OUTPUT_FORMATS);
 
@@ -20,14 +22,26 @@ export function addWorkRoutes(app: ServiceApp, master: Master, maxResultBytes: n
       method: 'post',
       path: '/internal/work/claim',
       tags: ['workers'],
-      summary: 'Hand the oldest waiting task to a worker under a lease (null when the queue is empty)',
-      request: { body: { required: true, content: { 'application/json': { schema: z.object({ worker: z.string().min(1).max(100) }) } } } },
+      summary: 'Hand the oldest waiting task to a worker under a lease; with waitMs, wait that long for one (long poll), else null',
+      request: {
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: z.object({ worker: z.string().min(1).max(100), waitMs: z.number().int().min(0).max(MAX_WAIT_MS).default(0) }),
+            },
+          },
+        },
+      },
       responses: {
         200: { description: 'a task or null', content: { 'application/json': { schema: z.object({ task: WorkItem.nullable() }) } } },
         ...errors(400, 401, 503),
       },
     }),
-    async (c) => c.json({ task: await master.claim(c.req.valid('json').worker) }, 200),
+    async (c) => {
+      const { worker, waitMs } = c.req.valid('json');
+      return c.json({ task: await master.claim(worker, waitMs) }, 200);
+    },
   );
 
   app.openapi(

@@ -18,9 +18,15 @@ await startup('image-worker', async () => {
   const threads = config.IMAGE_SHARP_CONCURRENCY || Math.max(1, Math.floor(availableParallelism() / Math.max(1, config.IMAGE_WORKERS)));
   sharp.concurrency(threads);
 
+  // A stop finishes the task in hand; an idle worker (waiting in a long poll) leaves at once.
   const stop = new AbortController();
-  process.once('SIGTERM', () => stop.abort());
-  process.once('SIGINT', () => stop.abort());
+  let busy = false;
+  const onStop = () => {
+    stop.abort();
+    if (!busy) process.exit(0);
+  };
+  process.once('SIGTERM', onStop);
+  process.once('SIGINT', onStop);
   process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 
@@ -29,9 +35,13 @@ await startup('image-worker', async () => {
     id,
     client: createMasterClient({ baseUrl: config.IMAGE_URL, internalKey: config.BAMBOO_INTERNAL_KEY }),
     limits: { maxPixels: config.IMAGE_MAX_PIXELS, maxFrames: config.IMAGE_MAX_FRAMES },
+    waitMs: config.IMAGE_WORKER_WAIT_MS,
     pollMs: config.IMAGE_WORKER_POLL_MS,
     logger,
     signal: stop.signal,
+    onBusy: (now) => {
+      busy = now;
+    },
   });
   logger.info('worker stopped');
   process.exit(0);

@@ -17,7 +17,8 @@ export interface ReportedVariant {
 }
 
 export interface MasterClient {
-  claim(worker: string): Promise<WorkItem | null>;
+  /** Waits up to `waitMs` at the master for a task (long poll). */
+  claim(worker: string, waitMs?: number): Promise<WorkItem | null>;
   original(item: WorkItem): Promise<Uint8Array>;
   putResult(item: WorkItem, variant: VariantName, format: OutputFormat, bytes: Uint8Array): Promise<void>;
   complete(item: WorkItem, variants: ReportedVariant[], timings: Record<string, number>): Promise<boolean>;
@@ -59,9 +60,10 @@ export function createMasterClient(options: { baseUrl: string; internalKey: stri
   const lease = (item: WorkItem) => `lease=${encodeURIComponent(item.leaseId)}`;
 
   return {
-    async claim(worker) {
+    async claim(worker, waitMs = 0) {
       const answer = await json.call('POST', '/internal/work/claim', {
-        body: { worker },
+        body: { worker, waitMs },
+        timeoutMs: timeoutMs + waitMs,
         schema: z.object({ task: WorkItemSchema.nullable() }),
       });
       return answer.task;

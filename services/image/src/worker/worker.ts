@@ -11,10 +11,15 @@ export interface WorkerOptions {
   id: string;
   client: MasterClient;
   limits: ImageLimits;
+  /** How long one ask waits at the master for work (long poll). */
+  waitMs: number;
+  /** Pause after the master could not be reached. */
   pollMs: number;
   logger: Logger;
   /** Stops the loop after the task in hand (or at once while idle). */
   signal: AbortSignal;
+  /** Told when the worker starts and ends a task (so a stop can tell whether one is in hand). */
+  onBusy?: (busy: boolean) => void;
   /** Called after each task, for tests and the benchmark. */
   onTask?: (item: WorkItem, outcome: 'finished' | 'failed' | 'lost') => void;
 }
@@ -24,17 +29,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   while (!signal.aborted) {
     let item: WorkItem | null;
     try {
-      item = await client.claim(options.id);
+      item = await client.claim(options.id, options.waitMs);
     } catch (error) {
       logger.warn({ err: reason(error) }, 'cannot ask the master for work; retrying');
-      await sleep(options.pollMs * 4, signal);
-      continue;
-    }
-    if (!item) {
       await sleep(options.pollMs, signal);
       continue;
     }
+    if (!item) continue;
+    options.onBusy?.(true);
     const outcome = await handle(item, options);
+    options.onBusy?.(false);
     options.onTask?.(item, outcome);
   }
 }
