@@ -59,5 +59,5 @@ describe('SIGTERM', () => {
     await expect(DanmakuClient.tcp(`127.0.0.1:${tcpPort}`, { ticket, heartbeat: false })).rejects.toThrow();
     expect(await exited).toBe(0);
     expect(stubborn.closed).toBe(true);
-  });
+  }, 120_000);
 });

@@ -40,7 +40,7 @@ describe('Hub', () => {
   it('writes one buffer, serialised once, to every member of a room', async () => {
     const bus = createMemoryRoomBus({ historySize: 10, historyTtlMs: 60_000, idempotencyTtlMs: 60_000 });
     const hub = new Hub(bus, { batchWindowMs: 0 }, createLogger('t', 'silent'));
-    await hub.start();
+    await hub.ensureGlobal();
     const frames = new Map<Receiver, Buffer[]>();
     const receiver = (): Receiver => {
       const r: Receiver = { send: (f) => frames.get(r)!.push(f) };

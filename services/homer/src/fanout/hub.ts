@@ -55,9 +55,18 @@ export class Hub {
     });
   }
 
-  /** Subscribes to the global stream; call once before accepting connections. */
-  async start(): Promise<void> {
-    this.globalSubscription ??= this.bus.subscribe(GLOBAL_ROOM, (m) => this.globalBatcher.add(m));
+  /**
+   * Subscribes to the global stream. Called at start and on every registry
+   * beat; a failed attempt (store down) is retried on the next call.
+   */
+  async ensureGlobal(): Promise<void> {
+    if (!this.globalSubscription) {
+      const attempt = this.bus.subscribe(GLOBAL_ROOM, (m) => this.globalBatcher.add(m));
+      this.globalSubscription = attempt;
+      attempt.catch(() => {
+        if (this.globalSubscription === attempt) this.globalSubscription = undefined;
+      });
+    }
     await this.globalSubscription;
   }
 

@@ -48,6 +48,8 @@ export class Gateway {
   private info: GatewayInfo | undefined;
   private beatTimer: NodeJS.Timeout | undefined;
   private presenceTimer: NodeJS.Timeout | undefined;
+  /** The beat under way, so a drain can wait for it before deregistering. */
+  private beating: Promise<void> | undefined;
   private draining = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -68,7 +70,8 @@ export class Gateway {
 
   /** Opens the TCP port, takes over /sub on `http`, registers and starts beating. */
   async start(http: HttpServer, httpPort: number, tcpPort: number, host: string): Promise<GatewayInfo> {
-    await this.hub.start();
+    // A store that is down at boot must not stop the gateway: beats retry.
+    await this.hub.ensureGlobal().catch((error) => this.options.logger.warn({ err: error }, 'global stream not subscribed yet'));
     this.tcp = createServer((socket) => {
       if (this.draining) return void socket.destroy();
       const session = this.open(tcpTransport(socket));
@@ -92,18 +95,27 @@ export class Gateway {
       tcp: `${this.options.publicHost}:${boundTcp}`,
       ws: `ws://${this.options.publicHost}:${httpPort}${WS_PATH}`,
     };
-    await this.beat();
+    await this.beat().catch((error) => this.options.logger.warn({ err: error }, 'gateway registration failed; retrying'));
     this.scheduleBeat();
     this.schedulePresence();
     return this.info;
   }
 
   /** Registers, refreshes online counts and drops idle room subscriptions. */
-  async beat(): Promise<void> {
-    if (!this.info) return;
-    await this.options.registry.beat(this.info, this.hub.counts(), this.options.gatewayTtlMs);
-    await this.hub.refreshOnline(this.options.registry, this.info.id);
-    await this.hub.sweep();
+  beat(): Promise<void> {
+    if (!this.info || this.draining) return Promise.resolve();
+    const info = this.info;
+    const run = async () => {
+      await this.hub.ensureGlobal();
+      await this.options.registry.beat(info, this.hub.counts(), this.options.gatewayTtlMs);
+      await this.hub.refreshOnline(this.options.registry, info.id);
+      await this.hub.sweep();
+    };
+    const beating = run().finally(() => {
+      if (this.beating === beating) this.beating = undefined;
+    });
+    this.beating = beating;
+    return beating;
   }
 
   /** Tells sandglass who is in which room here (see logic/presence.ts). */
@@ -125,6 +137,8 @@ export class Gateway {
     clearTimeout(this.beatTimer);
     clearTimeout(this.presenceTimer);
     const tcpClosed = new Promise<void>((resolve) => (this.tcp ? this.tcp.close(() => resolve()) : resolve()));
+    // A beat already under way would re-register after the removal: let it finish first.
+    await this.beating?.catch(() => undefined);
     if (this.info) await this.options.registry.remove(this.info.id).catch(() => undefined);
     for (const session of this.sessions) {
       session.notice({ code: 'reconnect', message: 'this gateway is shutting down; reconnect through the dispatcher' });
