@@ -69,6 +69,14 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
       await rm(dir, { recursive: true, force: true });
     });
 
+    it('documents every route in /openapi.json and reports ready', async () => {
+      const doc = await readJson(await fetch(`${base()}/openapi.json`));
+      for (const path of ['/v1/gifts/sends', '/v1/gifts/transactions', '/v1/gifts/shelves/{categoryId}', '/v1/wallets/topups', '/v1/gifts/rankings/rooms/{roomId}', '/internal/reconciliation']) {
+        expect(doc.paths).toHaveProperty([path]);
+      }
+      expect((await fetch(`${base()}/readyz`)).status).toBe(200);
+    });
+
     describe('catalog and shelves', () => {
       it('lists the on-shelf gifts of a category in display order, within their windows', async () => {
         const music = await readJson(await call(base(), '/v1/gifts/shelves/music'));
