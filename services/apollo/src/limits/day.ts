@@ -7,9 +7,13 @@ export interface Day {
   msLeft: number;
 }
 
-export function dayIn(timeZone: string, nowMs: number = Date.now()): Day {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+// Building a formatter is far dearer than using one: one per zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       year: 'numeric',
       month: '2-digit',
@@ -18,10 +22,14 @@ export function dayIn(timeZone: string, nowMs: number = Date.now()): Day {
       minute: '2-digit',
       second: '2-digit',
       hourCycle: 'h23',
-    })
-      .formatToParts(nowMs)
-      .map((p) => [p.type, p.value]),
-  );
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+export function dayIn(timeZone: string, nowMs: number = Date.now()): Day {
+  const parts = Object.fromEntries(formatter(timeZone).formatToParts(nowMs).map((p) => [p.type, p.value]));
   const elapsed = (Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second)) * 1000 + (nowMs % 1000);
   return { date: `${parts.year}-${parts.month}-${parts.day}`, msLeft: 86_400_000 - elapsed };
 }

@@ -46,7 +46,7 @@ export class Limits {
       else this.inFlight.delete(subject.key);
     };
     try {
-      const day = dayIn(this.timeZone);
+      const day = subject.quotaPerDay === null ? undefined : dayIn(this.timeZone);
       // The hash tag keeps a client's keys in one Redis Cluster slot (one script).
       // The limit is part of the bucket, so a changed limit applies at once.
       const tag = `{${subject.key}}`;
@@ -55,9 +55,9 @@ export class Limits {
         rateKey: `rl:${tag}:${subject.group}:${limit}/${windowSeconds}`,
         limit: subject.limit.limit,
         windowMs: subject.limit.windowSeconds * 1000,
-        ...(subject.quotaPerDay === null
-          ? {}
-          : { quota: { key: `quota:${tag}:${day.date}`, limit: subject.quotaPerDay, ttlMs: day.msLeft + 3_600_000 } }),
+        ...(day && subject.quotaPerDay !== null
+          ? { quota: { key: `quota:${tag}:${day.date}`, limit: subject.quotaPerDay, ttlMs: day.msLeft + 3_600_000 } }
+          : {}),
       });
       const headers: Record<string, string> = {
         'RateLimit-Limit': String(subject.limit.limit),
@@ -72,7 +72,7 @@ export class Limits {
           allowed: false,
           code: 'quota_exceeded',
           message: `daily quota of ${subject.quotaPerDay} requests used up`,
-          headers: { ...headers, 'X-Quota-Remaining': '0', 'Retry-After': String(Math.max(1, Math.ceil(day.msLeft / 1000))) },
+          headers: { ...headers, 'X-Quota-Remaining': '0', 'Retry-After': String(Math.max(1, Math.ceil((day?.msLeft ?? 0) / 1000))) },
         };
       }
       return {

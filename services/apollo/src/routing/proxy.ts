@@ -27,6 +27,7 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 
 /** Never forwarded: spoofable identity, and the caller's credentials (services get the identity instead). */
 const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', ...Object.values(SIGNED_HEADERS)]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const BUFFER_UP_TO = 256 * 1024;
 
 export interface ForwardInput {
   method: string;
@@ -150,11 +151,15 @@ export class Proxy {
       for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
     }
     const noBody = input.method === 'HEAD' || [204, 304].includes(answer.statusCode);
-    if (noBody) answer.body.resume();
-    return new Response(noBody ? null : (Readable.toWeb(answer.body) as ReadableStream), {
-      status: answer.statusCode,
-      headers: responseHeaders,
-    });
+    if (noBody) {
+      answer.body.resume();
+      return new Response(null, { status: answer.statusCode, headers: responseHeaders });
+    }
+    // Small answers of known length are read whole: far cheaper than a web
+    // stream bridged twice (undici → web → node). Large or unsized ones stream.
+    const length = Number(answer.headers['content-length'] ?? Number.NaN);
+    const body = length <= BUFFER_UP_TO ? await answer.body.arrayBuffer() : (Readable.toWeb(answer.body) as ReadableStream);
+    return new Response(body, { status: answer.statusCode, headers: responseHeaders });
   }
 }
 
