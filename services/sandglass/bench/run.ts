@@ -1,12 +1,13 @@
 // sandglass's benchmark: every server and the load generator run in their
-// own processes, one after the other, against a throwaway redis-server.
+// own processes, against a throwaway redis-server. One server runs at a
+// time; the targets are measured in interleaved rounds.
 // Prints heartbeats/s and p99 for the ceiling (bare http), the floor of this
 // stack (bare http + JSON.parse + the same Lua script), sandglass on Redis
-// and on memory, and the batched endpoint; then memory per online user.
+// and on memory, and the batched endpoint; then memory per online user and
+// the Redis CPU time per heartbeat.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { mkdtemp } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startRedis } from './processes.js';
@@ -60,15 +61,25 @@ interface Server {
 
 interface Target {
   name: string;
-  server: Server;
+  file: string;
+  env: Record<string, string>;
   path: string;
   batch: number;
   runs: Load[];
 }
 
-async function load(target: Target, seconds: number): Promise<Load> {
-  const out = await run(['bench/load.ts', target.server.url + target.path, String(target.batch), String(seconds), String(CONNECTIONS)]);
-  return JSON.parse(out) as Load;
+/** Starts the target's server alone, warms it up, loads it, and kills it (no final flush to wait for). */
+async function measure(target: Target): Promise<Load> {
+  const server = await startServer(target.file, target.env);
+  const args = (seconds: number) => ['bench/load.ts', server.url + target.path, String(target.batch), String(seconds), String(CONNECTIONS)];
+  try {
+    await run(args(2));
+    return JSON.parse(await run(args(SECONDS))) as Load;
+  } finally {
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 /** The run with the median throughput. */
@@ -81,33 +92,31 @@ const dataDir = await mkdtemp(join(tmpdir(), 'sandglass-bench-'));
 const sandglassEnv = { BAMBOO_INTERNAL_KEY: 'bench-internal-key-0123456789', DATA_DIR: dataDir };
 try {
   console.log(`sandglass bench: ${ROUNDS} interleaved rounds of ${SECONDS} s per target (median shown), ${CONNECTIONS} connections, 100k random users, batch ${BATCH}; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} CPUs`);
-  const servers = {
-    bare: await startServer('bench/bare-server.ts', {}),
-    minimal: await startServer('bench/minimal-server.ts', { REDIS_URL: redis.url, REDIS_PREFIX: 'bench:min:' }),
-    redis: await startServer('src/main.ts', { ...sandglassEnv, REDIS_URL: redis.url, REDIS_PREFIX: 'bench:sg:' }),
-    memory: await startServer('src/main.ts', sandglassEnv),
-  };
+  const onRedisEnv = { ...sandglassEnv, REDIS_URL: redis.url, REDIS_PREFIX: 'bench:sg:' };
   const targets: Target[] = [
-    { name: 'bare http, constant (ceiling)', server: servers.bare, path: '/', batch: 1, runs: [] },
-    { name: 'minimal: http + JSON.parse + Lua (floor)', server: servers.minimal, path: '/', batch: 1, runs: [] },
-    { name: 'sandglass, Redis engine', server: servers.redis, path: '/v1/presence/heartbeat', batch: 1, runs: [] },
-    { name: 'sandglass, memory engine', server: servers.memory, path: '/v1/presence/heartbeat', batch: 1, runs: [] },
-    { name: `sandglass, Redis, batches of ${BATCH}`, server: servers.redis, path: '/v1/presence/heartbeats', batch: BATCH, runs: [] },
+    { name: 'bare http, constant (ceiling)', file: 'bench/bare-server.ts', env: {}, path: '/', batch: 1, runs: [] },
+    {
+      name: 'minimal: http + JSON.parse + Lua (floor)',
+      file: 'bench/minimal-server.ts',
+      env: { REDIS_URL: redis.url, REDIS_PREFIX: 'bench:min:' },
+      path: '/',
+      batch: 1,
+      runs: [],
+    },
+    { name: 'sandglass, Redis engine', file: 'src/main.ts', env: onRedisEnv, path: '/v1/presence/heartbeat', batch: 1, runs: [] },
+    { name: 'sandglass, memory engine', file: 'src/main.ts', env: sandglassEnv, path: '/v1/presence/heartbeat', batch: 1, runs: [] },
+    {
+      name: `sandglass, Redis, batches of ${BATCH}`,
+      file: 'src/main.ts',
+      env: onRedisEnv,
+      path: '/v1/presence/heartbeats',
+      batch: BATCH,
+      runs: [],
+    },
   ];
-  try {
-    for (const target of targets) await load(target, 2); // warm-up (JIT, scripts loaded)
-    // Rounds interleave the targets, so a change in machine load hits all alike.
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const target of targets) target.runs.push(await load(target, SECONDS));
-    }
-  } finally {
-    await Promise.all(
-      Object.values(servers).map((s) => {
-        const exited = new Promise((r) => s.child.once('exit', r));
-        s.child.kill('SIGTERM');
-        return exited;
-      }),
-    );
+  // Rounds interleave the targets, so a change in machine load hits all alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) target.runs.push(await measure(target));
   }
   for (const { name, runs } of targets) {
     const m = median(runs);

@@ -25,10 +25,15 @@ export const configShape = {
   REAP_EVERY_MS: positiveInt.default(1_000),
   /** Most users one reap call takes offline per shard. */
   REAP_BATCH: positiveInt.default(1_000),
-  /** How often daily durations and module peaks are written to the document store. */
-  FLUSH_EVERY_MS: positiveInt.default(10_000),
-  /** Users flushed per shard per flush round. */
+  /**
+   * How often changed daily durations are written to the document store: one
+   * write per online user per flush, and what a lost hot state can take with it.
+   */
+  FLUSH_EVERY_MS: positiveInt.default(300_000),
+  /** Users written per round of a flush. */
   FLUSH_BATCH: positiveInt.default(2_000),
+  /** How often module counts are sampled for the day's peak (written only when higher). */
+  PEAKS_EVERY_MS: positiveInt.default(10_000),
   /** Transitions kept for /internal/events (per shard on Redis). */
   EVENTS_RETAINED: positiveInt.default(100_000),
   /** How long per-day durations stay in hot state after the last heartbeat. */

@@ -24,6 +24,7 @@ await startup('sandglass', async () => {
     batch: config.FLUSH_BATCH,
     countChunk: config.MAX_LOOKUP,
     reapEveryMs: config.REAP_EVERY_MS,
+    peaksEveryMs: config.PEAKS_EVERY_MS,
     flushEveryMs: config.FLUSH_EVERY_MS,
   });
   const app = createApp({ config, logger, engines, clock, store, records });

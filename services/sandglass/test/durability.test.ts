@@ -4,9 +4,11 @@
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, readJson, tempDir } from '@bamboo/testing';
+import { createLogger } from '@bamboo/kit';
+import { startBackground } from '../src/presence/background.js';
 import { ManualClock } from '../src/presence/clock.js';
 import { dayOf } from '../src/presence/days.js';
-import { flushOnce } from '../src/presence/flush.js';
+import { flushDurations, peakSampler } from '../src/presence/flush.js';
 import { openMemoryPresence } from '../src/stores/presence.memory.js';
 import { CONTRACT_OPTIONS } from '../src/stores/presence.contract.js';
 import type { Records } from '../src/stores/records.js';
@@ -28,8 +30,13 @@ describe('durability', () => {
       first.clock.advance(20_000);
       await post(`${first.url}/v1/presence/heartbeats`, { heartbeats: heartbeats.slice(0, 1) });
       const day = dayOf(first.clock.now());
-      const deps = { store: first.store, records: first.records, clock: first.clock, batch: 10, countChunk: 500 };
-      expect(await flushOnce(deps)).toEqual({ users: 1, modules: 1 });
+      const deps = { store: first.store, records: first.records, clock: first.clock, batch: 1, countChunk: 500 };
+      expect(await flushDurations(deps)).toBe(1);
+      const sample = peakSampler(deps);
+      expect(await sample()).toEqual({ modules: 1, written: 1 });
+      expect(await sample()).toEqual({ modules: 1, written: 0 }); // not higher: no write
+      await post(`${first.url}/v1/presence/offline`, { uid: 'b' });
+      expect(await sample()).toEqual({ modules: 1, written: 0 });
       expect(await first.records.peak('room:5', day)).toBe(3);
       await running.pop()!.close();
 
@@ -64,11 +71,34 @@ describe('durability', () => {
       savePeaks: async () => undefined,
       peak: async () => 0,
     };
-    const deps = { store, records, clock, batch: 10, countChunk: 500 };
-    await expect(flushOnce(deps)).rejects.toThrow('disk full');
+    const deps = { store, records, clock, batch: 10 };
+    await expect(flushDurations(deps)).rejects.toThrow('disk full');
     fail = false;
-    expect(await flushOnce(deps)).toEqual({ users: 1, modules: 0 });
+    expect(await flushDurations(deps)).toBe(1);
     expect(saved).toEqual([{ uid: 'a', days: { [dayOf(clock.now())]: 5000 } }]);
+  });
+
+  it('a clean shutdown flushes what was counted since the last flush', async () => {
+    const s = await startSandglass();
+    running.push(s);
+    const background = startBackground({
+      store: s.store,
+      records: s.records,
+      clock: s.clock,
+      logger: createLogger('sandglass', 'silent'),
+      batch: 10,
+      countChunk: 500,
+      reapEveryMs: 60_000,
+      peaksEveryMs: 60_000,
+      flushEveryMs: 60_000,
+    });
+    await post(`${s.url}/v1/presence/heartbeat`, { uid: 'z', modules: ['room:8'] });
+    s.clock.advance(7000);
+    await post(`${s.url}/v1/presence/heartbeat`, { uid: 'z', modules: ['room:8'] });
+    await background.stop();
+    const day = dayOf(s.clock.now());
+    expect(await s.records.durations('z')).toEqual({ [day]: 7000 });
+    expect(await s.records.peak('room:8', day)).toBe(1);
   });
 
   it('answers 503 promptly when Redis does not answer, and /readyz says so', async () => {

@@ -1,7 +1,11 @@
-// Writes what must outlive the hot state to the document store: the daily
-// durations of users who were online since the last flush, and each active
-// module's count as a candidate for the day's peak (so peaks are sampled at
-// the flush interval). Users handed out are put back if the write fails.
+// Writes what must outlive the hot state to the document store.
+// - Durations: users whose online time changed since the last flush, with
+//   today's and yesterday's totals (older days cannot change). One write per
+//   user-day per flush, so the interval trades document writes against what
+//   a lost hot state would take with it. Users handed out are put back if
+//   the write fails.
+// - Module peaks: each active module's count, sampled; a write happens only
+//   when a module beats the peak this process last wrote for the day.
 import { DAY_MS, dayOf } from './days.js';
 import type { Clock } from './clock.js';
 import type { PresenceStore } from '../stores/presence.js';
@@ -13,20 +17,14 @@ export interface FlushDeps {
   clock: Clock;
   /** Users taken per round. */
   batch: number;
-  /** Modules counted per call. */
-  countChunk: number;
 }
 
-/** Rounds per flush: a backlog beyond batch × this waits for the next flush. */
-const MAX_ROUNDS = 20;
-
-export async function flushOnce(deps: FlushDeps): Promise<{ users: number; modules: number }> {
-  const { store, records, clock } = deps;
+/** Flushes every changed user, a batch at a time; returns how many. */
+export async function flushDurations({ store, records, clock, batch }: FlushDeps): Promise<number> {
   let users = 0;
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const taken = await store.takeChanged(deps.batch);
-    if (taken.length === 0) break;
-    // A heartbeat only adds to today and yesterday; older days are already stored.
+  for (;;) {
+    const taken = await store.takeChanged(batch);
+    if (taken.length === 0) return users;
     const since = dayOf(clock.now() - DAY_MS);
     const recent = taken.map(({ uid, days }) => ({
       uid,
@@ -40,10 +38,36 @@ export async function flushOnce(deps: FlushDeps): Promise<{ users: number; modul
     }
     users += taken.length;
   }
-  const modules = await store.activeModules();
-  const today = dayOf(clock.now());
-  for (let i = 0; i < modules.length; i += deps.countChunk) {
-    await records.savePeaks(today, await store.counts(modules.slice(i, i + deps.countChunk)));
-  }
-  return { users, modules: modules.length };
+}
+
+export interface PeakDeps {
+  store: PresenceStore;
+  records: Records;
+  clock: Clock;
+  /** Modules counted per call. */
+  countChunk: number;
+}
+
+/** A sampler that remembers what it wrote today, so a steady count costs no write. */
+export function peakSampler({ store, records, clock, countChunk }: PeakDeps): () => Promise<{ modules: number; written: number }> {
+  let day = '';
+  let written = new Map<string, number>();
+  return async () => {
+    const today = dayOf(clock.now());
+    if (today !== day) {
+      day = today;
+      written = new Map();
+    }
+    const modules = await store.activeModules();
+    let writes = 0;
+    for (let i = 0; i < modules.length; i += countChunk) {
+      const counts = await store.counts(modules.slice(i, i + countChunk));
+      const higher = Object.fromEntries(Object.entries(counts).filter(([m, n]) => n > (written.get(m) ?? 0)));
+      if (Object.keys(higher).length === 0) continue;
+      await records.savePeaks(today, higher);
+      for (const [m, n] of Object.entries(higher)) written.set(m, n);
+      writes += Object.keys(higher).length;
+    }
+    return { modules: modules.length, written: writes };
+  };
 }

@@ -2,9 +2,12 @@
 // over hash-tagged shards `{sN}` (N = hash(uid) mod shards); a shard's keys
 // live in one Cluster slot, so each Lua script touches one slot only (layout
 // in presence.lua.ts). A heartbeat is one script call; a batch is one call
-// per shard in one pipeline: one round trip. Reads that span shards (counts,
-// members, the feed) ask every shard in one pipeline and merge.
-import type { ChainableCommander, Redis } from 'ioredis';
+// per shard. Calls to several shards are all written before any reply is
+// awaited (protocol pipelining: one round trip on one connection) but as
+// separate commands, so a Cluster client can route each to its own node,
+// which one multi-slot pipeline object could not. Reads that span shards
+// (counts, members, the feed) ask every shard that way and merge.
+import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
 import { DAY_MS, dayOf, dayStart } from '../presence/days.js';
 import type { Clock } from '../presence/clock.js';
@@ -57,6 +60,7 @@ export function shardOf(uid: string, shards: number): number {
 class RedisPresence implements PresenceStore {
   readonly kind = 'redis' as const;
   private readonly bases: string[];
+  private days: { start: number; today: string; yesterday: string } | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -78,22 +82,20 @@ class RedisPresence implements PresenceStore {
       args.push(beat.uid, beat.platform, [...new Set(beat.modules)].join(' '));
     }
     const head = this.durationHead();
-    await this.pipeline([...byShard].map(([shard, args]) => ['sgHeartbeat', this.bases[shard]!, [...head, ...args]]));
+    await this.scripts([...byShard].map(([shard, args]) => ['sgHeartbeat', this.bases[shard]!, [...head, ...args]]));
   }
 
   async offline(uid: string): Promise<boolean> {
     const base = this.bases[shardOf(uid, this.options.shards)]!;
-    const [was] = await this.pipeline([['sgOffline', base, [...this.durationHead(), uid]]]);
+    const [was] = await this.scripts([['sgOffline', base, [...this.durationHead(), uid]]]);
     return was === 1;
   }
 
   async status(uids: string[]): Promise<UserStatus[]> {
     const now = this.clock.now();
-    const replies = await this.run(() =>
-      this.redis.pipeline(uids.map((uid) => ['hmget', this.userKey(uid), 'since', 'last', 'mods', 'plat'])).exec(),
-    );
+    const rows = await this.all(uids.map((uid) => () => this.redis.hmget(this.userKey(uid), 'since', 'last', 'mods', 'plat')));
     return uids.map((uid, i) => {
-      const [since, last, mods, plat] = this.reply(replies, i) as Array<string | null>;
+      const [since, last, mods, plat] = rows[i]!;
       if (last === null || Number(last) + this.options.offlineAfterMs <= now) {
         return { uid, online: false, since: null, lastSeen: null, modules: [], platform: null };
       }
@@ -104,14 +106,14 @@ class RedisPresence implements PresenceStore {
 
   async counts(modules: string[]): Promise<Record<string, number>> {
     const head = [...this.head(), this.options.reapBatch];
-    const perShard = (await this.pipeline(this.bases.map((base) => ['sgCounts', base, [...head, ...modules]]))) as number[][];
+    const perShard = (await this.scripts(this.bases.map((base) => ['sgCounts', base, [...head, ...modules]]))) as number[][];
     return Object.fromEntries(modules.map((m, i) => [m, perShard.reduce((sum, counts) => sum + counts[i]!, 0)]));
   }
 
   async members(module: string, after: string | null, limit: number): Promise<MembersPage> {
     // One more than asked from each shard tells whether another page exists.
     const args = [...this.head(), this.options.reapBatch, module, after ?? '', limit + 1];
-    const perShard = (await this.pipeline(this.bases.map((base) => ['sgMembers', base, args]))) as string[][];
+    const perShard = (await this.scripts(this.bases.map((base) => ['sgMembers', base, args]))) as string[][];
     const all = perShard.flat().sort();
     const uids = all.slice(0, limit);
     return { uids, next: all.length > limit ? uids.at(-1)! : null };
@@ -124,7 +126,7 @@ class RedisPresence implements PresenceStore {
 
   async reap(): Promise<number> {
     const args = [...this.head(), this.options.reapBatch];
-    const reaped = (await this.pipeline(this.bases.map((base) => ['sgReap', base, args]))) as number[];
+    const reaped = (await this.scripts(this.bases.map((base) => ['sgReap', base, args]))) as number[];
     return reaped.reduce((a, b) => a + b, 0);
   }
 
@@ -133,12 +135,9 @@ class RedisPresence implements PresenceStore {
     if (positions.length !== this.bases.length || !positions.every((p) => /^\d{1,20}-\d{1,20}$/.test(p))) {
       throw new RangeError('malformed cursor');
     }
-    const replies = await this.run(() =>
-      this.redis
-        .pipeline(this.bases.map((base, i) => ['xrange', `${base}ev`, `(${positions[i]}`, '+', 'COUNT', limit]))
-        .exec(),
+    const streams = await this.all(
+      this.bases.map((base, i) => () => this.redis.xrange(`${base}ev`, `(${positions[i]}`, '+', 'COUNT', limit)),
     );
-    const streams = this.bases.map((_, i) => this.reply(replies, i) as Array<[string, string[]]>);
     // k-way merge by time that keeps each shard's own order.
     const heads = streams.map(() => 0);
     const events: Transition[] = [];
@@ -170,7 +169,7 @@ class RedisPresence implements PresenceStore {
 
   async takeChanged(max: number): Promise<Array<{ uid: string } & UserDurations>> {
     const perShard = Math.max(1, Math.ceil(max / this.bases.length));
-    const replies = (await this.pipeline(this.bases.map((base) => ['sgTakeChanged', base, [perShard]]))) as Array<
+    const replies = (await this.scripts(this.bases.map((base) => ['sgTakeChanged', base, [perShard]]))) as Array<
       Array<string | string[]>
     >;
     const out: Array<{ uid: string } & UserDurations> = [];
@@ -188,24 +187,25 @@ class RedisPresence implements PresenceStore {
 
   async untake(uids: string[]): Promise<void> {
     if (uids.length === 0) return;
-    await this.run(() =>
-      this.redis.pipeline(uids.map((uid) => ['sadd', `${this.baseOf(uid)}chg`, uid])).exec(),
-    );
+    await this.all(uids.map((uid) => () => this.redis.sadd(`${this.baseOf(uid)}chg`, uid)));
   }
 
   async activeModules(): Promise<string[]> {
-    const replies = await this.run(() => this.redis.pipeline(this.bases.map((b) => ['smembers', `${b}mods`])).exec());
-    return [...new Set(this.bases.flatMap((_, i) => this.reply(replies, i) as string[]))];
+    const perShard = await this.all(this.bases.map((b) => () => this.redis.smembers(`${b}mods`)));
+    return [...new Set(perShard.flat())];
   }
 
-  private head(): Args {
-    return [this.clock.now(), this.options.offlineAfterMs, this.options.eventsRetained];
+  private head(now = this.clock.now()): Args {
+    return [now, this.options.offlineAfterMs, this.options.eventsRetained];
   }
 
   private durationHead(): Args {
     const now = this.clock.now();
     const start = dayStart(now);
-    return [...this.head(), dayOf(now), start, dayOf(start - DAY_MS), this.options.durationRetentionMs];
+    // Day names change once a day; formatting them on every heartbeat is waste.
+    if (this.days?.start !== start) this.days = { start, today: dayOf(start), yesterday: dayOf(start - DAY_MS) };
+    const { today, yesterday } = this.days;
+    return [...this.head(now), today, start, yesterday, this.options.durationRetentionMs];
   }
 
   private baseOf(uid: string): string {
@@ -220,22 +220,15 @@ class RedisPresence implements PresenceStore {
     return `${this.baseOf(uid)}d:${uid}`;
   }
 
-  /** Runs script calls in one pipeline (one round trip) and returns their replies. */
-  private async pipeline(calls: Array<[ScriptName, string, Args]>): Promise<unknown[]> {
-    if (calls.length === 0) return [];
-    const replies = await this.run(() => {
-      const p = this.redis.pipeline() as ChainableCommander & Record<ScriptName, (...a: Args) => ChainableCommander>;
-      for (const [name, key, args] of calls) p[name](key, ...args);
-      return p.exec();
-    });
-    return calls.map((_, i) => this.reply(replies, i));
+  /** Sends script calls together (see the top of the file) and returns their replies in order. */
+  private scripts(calls: Array<[ScriptName, string, Args]>): Promise<unknown[]> {
+    const client = this.redis as unknown as Record<ScriptName, (...a: Args) => Promise<unknown>>;
+    return this.all(calls.map(([name, key, args]) => () => client[name].call(this.redis, key, ...args)));
   }
 
-  private reply(replies: Array<[Error | null, unknown]> | null, i: number): unknown {
-    const entry = replies?.[i];
-    if (!entry) throw new ServiceUnavailableError('presence store unavailable', 'unavailable', { reason: 'no reply' });
-    if (entry[0]) throw this.mapError(entry[0]);
-    return entry[1];
+  /** Issues every command before awaiting any; all or nothing for the caller. */
+  private all<R>(ops: Array<() => Promise<R>>): Promise<R[]> {
+    return this.run(() => Promise.all(ops.map((op) => op())));
   }
 
   private async run<R>(op: () => Promise<R>): Promise<R> {
