@@ -112,6 +112,28 @@ describe('forwarding', () => {
     expect(villa.seen).toHaveLength(0);
   });
 
+  it('refuses a body over the route\'s own limit with 413', async () => {
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url });
+    await node.apollo.routes.replace([{ prefix: '/v1/rooms', service: 'villa', auth: 'public', maxBodyBytes: 10 }]);
+    const res = await fetch(`${node.url}/v1/rooms/1`, { method: 'POST', body: 'x'.repeat(11) });
+    expect(res.status).toBe(413);
+    expect((await fetch(`${node.url}/v1/rooms/1`, { method: 'POST', body: 'x'.repeat(10) })).status).toBe(200);
+    expect(villa.seen).toHaveLength(1);
+  });
+
+  it('counts requests and refusals per client in /metrics', async () => {
+    const villa = await fakeService();
+    const { url } = await startApollo({ VILLA_URL: villa.url });
+    const token = await accessToken(url, DEMO.id, DEMO.secret);
+    await fetch(`${url}/v1/rooms/1`, { headers: { authorization: `Bearer ${token}` } });
+    await fetch(`${url}/v1/rooms/1`, { method: 'POST' });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/apollo_requests_total\{client="demo-app",route="\/v1\/rooms",status="200"[^}]*\} 1/);
+    expect(text).toMatch(/apollo_refused_total\{client="anonymous",route="\/v1\/rooms",reason="unauthorized"[^}]*\} 1/);
+    expect(text).toContain('apollo_request_duration_seconds_bucket');
+  });
+
   it('refuses a method the route does not allow with 405 and Allow', async () => {
     const villa = await fakeService();
     const node = await startApollo({ VILLA_URL: villa.url });

@@ -8,6 +8,8 @@ import type { Client } from './client.js';
 import type { ClientStore } from '../stores/client-store.js';
 
 const CHANNEL = 'clients:changed';
+/** Unknown ids are cached too (a flood of made-up key ids must not reach the store), so the cache is bounded. */
+const MAX_CACHED = 10_000;
 
 export class ClientDirectory {
   private readonly cache = new Map<string, { client: Client | null; at: number }>();
@@ -31,6 +33,8 @@ export class ClientDirectory {
     const hit = this.cache.get(id);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.client;
     const client = await this.store.get(id);
+    this.cache.delete(id);
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, { client, at: Date.now() });
     return client;
   }

@@ -70,6 +70,10 @@ async function pass(c: Ctx, apollo: Apollo, metrics: GatewayMetrics, route: Rout
   const raw = method === 'GET' || method === 'HEAD' ? undefined : new Uint8Array(await c.req.arrayBuffer());
   const body = raw && raw.byteLength > 0 ? raw : undefined;
   log.bytesIn = body?.byteLength ?? 0;
+  if (route.maxBodyBytes !== undefined && log.bytesIn > route.maxBodyBytes) {
+    metrics.refused.inc({ client: log.client, route: route.prefix, reason: 'payload_too_large' });
+    return c.json(errorBody('payload_too_large', `body over ${route.maxBodyBytes} bytes for ${route.prefix}`), 413);
+  }
 
   let principal: Principal;
   try {

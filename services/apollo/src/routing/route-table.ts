@@ -22,6 +22,8 @@ export const RouteSchema = z.object({
   /** Limit group of reads and of writes (see clients/client.ts PLANS). */
   readGroup: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/).default('read'),
   writeGroup: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/).default('write'),
+  /** Largest body of this route (413 above); APOLLO_MAX_BODY_BYTES caps every route. */
+  maxBodyBytes: z.number().int().positive().optional(),
   /** Methods forwarded; anything else is 405. */
   methods: z.array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])).default(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']),
 });
