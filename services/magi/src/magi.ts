@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import type { SendDeps } from './gifting/send.js';
 import type { WalletDeps } from './gifting/wallets.js';
 import { Flusher } from './ledger/flusher.js';
-import { reconcile, type ReconcileReport } from './ledger/reconcile.js';
+import { reconcile, type ReconcileOptions, type ReconcileReport } from './ledger/reconcile.js';
 import { restoreBank } from './ledger/restore.js';
 import type { Bank } from './stores/bank.js';
 import { MemoryBank } from './stores/bank.memory.js';
@@ -33,7 +33,7 @@ export interface Magi {
   flusher: Flusher;
   send: SendDeps;
   wallets: WalletDeps;
-  reconcile(): Promise<ReconcileReport>;
+  reconcile(options?: ReconcileOptions): Promise<ReconcileReport>;
   /** Stops the loops after a last flush; the engines are closed by their owner. */
   close(): Promise<void>;
 }
@@ -76,7 +76,7 @@ export async function openMagi({ config, logger, engines, background = true }: M
     flusher,
     send: { bank, catalog, rooms, ack, requestTtlMs: config.MAGI_REQUEST_TTL_MS, comboWindowMs: config.MAGI_COMBO_WINDOW_MS },
     wallets: { bank, ack, requestTtlMs: config.MAGI_REQUEST_TTL_MS, levelBase: config.MAGI_LEVEL_BASE },
-    reconcile: () => reconcile(bank, ledger, flusher),
+    reconcile: (options) => reconcile(bank, ledger, flusher, options),
     close: async () => {
       await broadcaster?.stop();
       await flusher.stop();

@@ -16,8 +16,8 @@ describeRedis('reconcile command', (redisUrl) => {
   let dir: string;
   let villa: Awaited<ReturnType<typeof fakeVilla>>;
   const env = () => ({ ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, DATA_DIR: dir, BAMBOO_INTERNAL_KEY: KEY, LOG_LEVEL: 'silent' });
-  const run = () => {
-    const r = spawnSync(process.execPath, [CLI], { env: env(), encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
     return { status: r.status, report: JSON.parse(r.stdout) };
   };
 
@@ -67,5 +67,13 @@ describeRedis('reconcile command', (redisUrl) => {
       ]),
     );
     expect(report.differenceCount).toBe(2);
+  });
+
+  it('rebuilds differing summaries from the ledger on request, and reports (never rewrites) wallets', () => {
+    const repair = run('--repair-summaries');
+    expect(repair.status).toBe(1);
+    expect(repair.report.repaired).toEqual(['rank:room:r1:session:s1']);
+    const after = run();
+    expect(after.report.differences).toEqual([{ what: 'wallet:u1:balance', expected: 400, actual: 407 }]);
   });
 });

@@ -3,7 +3,8 @@
 // difference names the counter or summary, the expected and the actual value.
 // The journal is flushed first, so the ledger holds everything applied; run it
 // while sends continue and the gifts applied during the scan show up as
-// differences (the figures are exact only for a quiet moment).
+// differences (the figures are exact only for a quiet moment). Summaries can
+// be rebuilt from the ledger (repairSummaries); wallets are only reported.
 import type { Bank, Wallet } from '../stores/bank.js';
 import type { LedgerRepo } from '../stores/ledger.repo.js';
 import type { Flusher } from './flusher.js';
@@ -16,7 +17,16 @@ export interface Difference {
   actual: number;
 }
 
+export interface ReconcileOptions {
+  /**
+   * Rewrite every summary that differs from the ledger (rankings, revenue).
+   * Wallet differences are only reported: money is not corrected blindly.
+   */
+  repairSummaries?: boolean;
+}
+
 export interface ReconcileReport {
+  /** True when nothing differed (before any repair). */
   ok: boolean;
   entries: number;
   wallets: number;
@@ -24,13 +34,20 @@ export interface ReconcileReport {
   /** At most 100 listed; differenceCount has the total. */
   differences: Difference[];
   differenceCount: number;
+  /** Summary keys rewritten from the ledger (with repairSummaries). */
+  repaired: string[];
   checkedAt: number;
 }
 
 const BATCH = 5_000;
 const COUNTERS = ['balance', 'experience', 'weight'] as const;
 
-export async function reconcile(bank: Bank, ledger: LedgerRepo, flusher: Flusher): Promise<ReconcileReport> {
+export async function reconcile(
+  bank: Bank,
+  ledger: LedgerRepo,
+  flusher: Flusher,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport> {
   await flusher.drain();
   const wallets = new Map<string, Wallet>();
   const summaries = new Map<string, Map<string, number>>();
@@ -73,13 +90,22 @@ export async function reconcile(bank: Bank, ledger: LedgerRepo, flusher: Flusher
     }
   }
   const keys = new Set([...summaries.keys(), ...(await bank.summaryKeys())]);
+  const repaired: string[] = [];
   for (const key of keys) {
     const want = summaries.get(key) ?? new Map<string, number>();
     const have = await bank.summary(key);
+    let differs = false;
     for (const member of new Set([...want.keys(), ...Object.keys(have)])) {
       const expected = want.get(member) ?? 0;
       const actual = have[member] ?? 0;
-      if (expected !== actual) differences.push({ what: `${key}:${member}`, expected, actual });
+      if (expected !== actual) {
+        differences.push({ what: `${key}:${member}`, expected, actual });
+        differs = true;
+      }
+    }
+    if (differs && options.repairSummaries) {
+      await bank.replaceSummary(key, want);
+      repaired.push(key);
     }
   }
   return {
@@ -89,6 +115,7 @@ export async function reconcile(bank: Bank, ledger: LedgerRepo, flusher: Flusher
     summaries: keys.size,
     differences: differences.slice(0, 100),
     differenceCount: differences.length,
+    repaired,
     checkedAt: Date.now(),
   };
 }

@@ -39,3 +39,8 @@ export function summaryIncrements(gift: Pick<GiftEntry, 'fromUid' | 'toUid' | 'r
   }
   return out;
 }
+
+/** What kind of summary a key names: rankings are sorted sets, revenue hashes. */
+export function summaryType(key: string): SummaryIncrement['type'] {
+  return key.startsWith('revenue:') ? 'hash' : 'zset';
+}

@@ -157,19 +157,30 @@ export function ledgerRoutes(app: ServiceApp, magi: Magi): void {
     },
   );
 
-  const reconcileRoute = (method: 'get' | 'post', path: string) =>
+  app.openapi(
     createRoute({
-      method,
-      path,
+      method: 'get',
+      path: '/v1/gifts/reconciliation',
       tags: ['ledger'],
       summary: 'Recompute every wallet counter and summary from the ledger and report differences (admin)',
       responses: { 200: json(ReportSchema, 'the report; ok is false when anything differs'), ...errors(401, 403, 503) },
-    });
-  app.openapi(reconcileRoute('get', '/v1/gifts/reconciliation'), async (c) => {
-    requireAdmin(c.get('identity'));
-    return c.json(await magi.reconcile(), 200);
-  });
-  app.openapi(reconcileRoute('post', '/internal/reconciliation'), async (c) => c.json(await magi.reconcile(), 200));
+    }),
+    async (c) => {
+      requireAdmin(c.get('identity'));
+      return c.json(await magi.reconcile(), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/internal/reconciliation',
+      tags: ['ledger'],
+      summary: 'Reconcile; with repair=summaries, rewrite differing rankings and revenue from the ledger',
+      request: { query: z.object({ repair: z.enum(['summaries']).optional() }) },
+      responses: { 200: json(ReportSchema, 'the report (ok describes the state before any repair)'), ...errors(400, 503) },
+    }),
+    async (c) => c.json(await magi.reconcile({ repairSummaries: c.req.valid('query').repair === 'summaries' }), 200),
+  );
 }
 
 function ranked(top: Array<{ member: string; score: number }>) {

@@ -106,6 +106,7 @@ export const ReportSchema = z
     summaries: z.number(),
     differences: z.array(z.object({ what: z.string(), expected: z.number(), actual: z.number() })),
     differenceCount: z.number(),
+    repaired: z.array(z.string()),
     checkedAt: z.number(),
   })
   .openapi('ReconcileReport');

@@ -216,5 +216,20 @@ export function bankContract(name: string, setup: () => Promise<BankHarness>): v
       expect((await bank.summary(revenueKey(to)))['2026-11-25']).toBe(10);
       expect((await bank.summary(rankingKey.room('room-list', 'day', '2026-11-25')))[from]).toBe(10);
     });
+
+    it('replaces a summary wholesale, or removes it, for rebuilding from the ledger', async () => {
+      const rank = rankingKey.room(uid('room'), 'day', '2026-11-25');
+      const revenue = revenueKey(uid('anchor'));
+      await bank.replaceSummary(rank, new Map([['a', 5], ['b', 7]]));
+      await bank.replaceSummary(revenue, new Map([['2026-11-25', 12]]));
+      expect(await bank.top(rank, 10)).toEqual([{ member: 'b', score: 7 }, { member: 'a', score: 5 }]);
+      expect(await bank.hash(revenue)).toEqual({ '2026-11-25': 12 });
+      expect(await bank.summaryKeys()).toEqual(expect.arrayContaining([rank, revenue]));
+      await bank.replaceSummary(rank, new Map([['c', 1]]));
+      expect(await bank.summary(rank)).toEqual({ c: 1 });
+      await bank.replaceSummary(rank, new Map());
+      expect(await bank.summary(rank)).toEqual({});
+      expect(await bank.summaryKeys()).not.toContain(rank);
+    });
   });
 }

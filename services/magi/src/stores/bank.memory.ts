@@ -104,6 +104,11 @@ export class MemoryBank implements Bank {
     return Object.fromEntries(this.summaries.get(key) ?? []);
   }
 
+  async replaceSummary(key: string, content: Map<string, number>): Promise<void> {
+    if (content.size === 0) this.summaries.delete(key);
+    else this.summaries.set(key, new Map(content));
+  }
+
   async readJournal(limit: number): Promise<LedgerEntry[]> {
     return this.journal.slice(0, limit);
   }

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
 import { MAX_COUNTER, type CreditEntry, type GiftEntry, type LedgerEntry } from '../ledger/entry.js';
+import { summaryType } from '../ledger/summaries.js';
 import { CREDIT_LUA, SEND_LUA } from './bank.lua.js';
 import type { ApplyOptions, ApplyResult, Bank, CreditDraft, GiftDraft, GiftOptions, Wallet } from './bank.js';
 
@@ -139,6 +140,18 @@ export class RedisBank implements Bank {
     const out: Record<string, number> = {};
     for (let i = 0; i < flat.length; i += 2) out[flat[i]!] = Number(flat[i + 1]);
     return out;
+  }
+
+  async replaceSummary(key: string, content: Map<string, number>): Promise<void> {
+    const tx = this.redis.multi().del(key);
+    if (content.size === 0) tx.srem(K.summaryKeys, this.prefix + key);
+    else {
+      const pairs = [...content];
+      if (summaryType(key) === 'hash') tx.hset(key, Object.fromEntries(pairs));
+      else tx.zadd(key, ...pairs.flatMap(([member, score]) => [score, member]));
+      tx.sadd(K.summaryKeys, this.prefix + key);
+    }
+    await this.run(() => tx.exec());
   }
 
   async readJournal(limit: number): Promise<LedgerEntry[]> {

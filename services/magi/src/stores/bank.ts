@@ -72,6 +72,11 @@ export interface Bank {
   /** Every summary key ever incremented, and the full content of one. */
   summaryKeys(): Promise<string[]>;
   summary(key: string): Promise<Record<string, number>>;
+  /**
+   * Replaces a summary's whole content (empty = remove it): rebuilding a
+   * summary from the ledger. Not atomic with sends: rebuild while quiet.
+   */
+  replaceSummary(key: string, content: Map<string, number>): Promise<void>;
   /** Up to `limit` journal entries, lowest seq first. */
   readJournal(limit: number): Promise<LedgerEntry[]>;
   /** Drops journal entries with seq ≤ throughSeq (they are in the ledger). */
