@@ -2,6 +2,7 @@
 // and apollo-set identity headers, and upstream failures as 503/504/502.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '@bamboo/kit';
 import { readJson } from '@bamboo/testing';
@@ -153,6 +154,8 @@ describe('public API document', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/oauth/token', '/admin/clients', '/v1/auth/user-tokens']));
     expect(doc.info.description).toContain('Not included');
+    const verdict = await new Validator().validate(doc);
+    expect(verdict.errors ?? []).toEqual([]);
     const docs = await fetch(`${apollo}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('/openapi.json');
