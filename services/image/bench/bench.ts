@@ -42,9 +42,30 @@ const limits = { maxPixels: 40_000_000, maxFrames: 100 };
 /** The same sharp settings a worker process uses (cache off, cores shared between the workers). */
 const WORKER_THREADS = Math.max(1, Math.floor(availableParallelism() / WORKERS));
 
-async function baseline(images: Buffer[]): Promise<number> {
+interface Run {
+  /** Finished variants per wall-clock second. */
+  rate: number;
+  /** CPU seconds spent per finished variant (user + system, every process involved). */
+  cpuPerVariant: number;
+}
+
+const OUTPUTS = (images: Buffer[]) => images.length * OUTPUTS_PER_IMAGE;
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** CPU seconds a process has used so far (Linux /proc; clock ticks at 100 Hz). */
+async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+}
+
+async function baseline(images: Buffer[]): Promise<Run> {
   sharp.cache(false);
   sharp.concurrency(WORKER_THREADS);
+  const cpu = ownCpuSeconds();
   const started = performance.now();
   let next = 0;
   await Promise.all(
@@ -52,7 +73,8 @@ async function baseline(images: Buffer[]): Promise<number> {
       while (next < images.length) await processImage(images[next++]!, limits);
     }),
   );
-  return (images.length * OUTPUTS_PER_IMAGE) / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: OUTPUTS(images) / seconds, cpuPerVariant: (ownCpuSeconds() - cpu) / OUTPUTS(images) };
 }
 
 async function untilSettled(url: string, id: string): Promise<string> {
@@ -118,20 +140,39 @@ async function upload(url: string, body: Buffer): Promise<string> {
 
 const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(56)} ${value}\n`);
 
-async function throughput(images: Buffer[]): Promise<void> {
+async function throughService(service: Service, images: Buffer[]): Promise<Run> {
+  const pids = service.workerPids();
+  const workersCpu = async () => (await Promise.all(pids.map(cpuSecondsOf))).reduce((a, b) => a + b, 0);
+  const cpu = ownCpuSeconds() + (await workersCpu());
+  const started = performance.now();
+  const ids = await Promise.all(images.map((body) => upload(service.url, body)));
+  const outcomes = await Promise.all(ids.map((id) => untilSettled(service.url, id)));
+  const seconds = (performance.now() - started) / 1000;
+  if (outcomes.some((o) => o !== 'finished')) throw new Error(`not every image finished: ${outcomes.join(', ')}`);
+  return { rate: OUTPUTS(images) / seconds, cpuPerVariant: (ownCpuSeconds() + (await workersCpu()) - cpu) / OUTPUTS(images) };
+}
+
+/** Rounds alternate baseline and service on the same images, so a change in machine load hits both. */
+async function throughput(images: Buffer[], rounds: number): Promise<void> {
   await processImage(await photograph(320, 240, 98), limits); // load libvips before timing
-  const rawRate = await baseline(images);
   const service = await startService(120_000);
   try {
-    const started = performance.now();
-    const ids = await Promise.all(images.map((body) => upload(service.url, body)));
-    const outcomes = await Promise.all(ids.map((id) => untilSettled(service.url, id)));
-    const serviceRate = (images.length * OUTPUTS_PER_IMAGE) / ((performance.now() - started) / 1000);
-    if (outcomes.some((o) => o !== 'finished')) throw new Error(`not every image finished: ${outcomes.join(', ')}`);
+    const raw: Run[] = [];
+    const through: Run[] = [];
+    for (let round = 0; round < rounds; round++) {
+      raw.push(await baseline(images));
+      // Fresh bytes each round, or the service would answer from its earlier result.
+      through.push(await throughService(service, await Promise.all(images.map((_, i) => photograph(SIZES[i]![0], SIZES[i]![1], i + 10 * (round + 1))))));
+    }
+    const sum = (runs: Run[], key: keyof Run) => runs.reduce((total, run) => total + run[key], 0) / runs.length;
     const rss = await Promise.all(service.workerPids().map(peakRssMb));
-    line(`baseline: raw sharp, one process, ${WORKERS} images in flight`, `${rawRate.toFixed(2)} variants/s`);
-    line(`service: upload → master → ${WORKERS} worker processes`, `${serviceRate.toFixed(2)} variants/s`);
-    line('ratio service / baseline (target ≥ 0.80)', (serviceRate / rawRate).toFixed(2));
+    for (let round = 0; round < rounds; round++) {
+      line(`round ${round + 1}: baseline / service variants/s`, `${raw[round]!.rate.toFixed(2)} / ${through[round]!.rate.toFixed(2)} (ratio ${(through[round]!.rate / raw[round]!.rate).toFixed(2)})`);
+    }
+    line(`baseline: raw sharp, one process, ${WORKERS} images in flight`, `${sum(raw, 'rate').toFixed(2)} variants/s, ${sum(raw, 'cpuPerVariant').toFixed(3)} CPU s/variant`);
+    line(`service: upload → master → ${WORKERS} worker processes`, `${sum(through, 'rate').toFixed(2)} variants/s, ${sum(through, 'cpuPerVariant').toFixed(3)} CPU s/variant`);
+    line('ratio service / baseline, wall clock (target ≥ 0.80)', (sum(through, 'rate') / sum(raw, 'rate')).toFixed(2));
+    line('ratio service / baseline, CPU per variant (load-proof)', (sum(raw, 'cpuPerVariant') / sum(through, 'cpuPerVariant')).toFixed(2));
     line('peak RSS per worker process', rss.map((r) => `${r} MB`).join(', '));
   } finally {
     await service.stop();
@@ -163,6 +204,6 @@ process.stdout.write(`making ${SIZES.length} photographs (1–12 MP)…\n`);
 const images = await Promise.all(SIZES.map(([w, h], i) => photograph(w, h, i)));
 const mb = images.reduce((sum, b) => sum + b.byteLength, 0) / 1e6;
 process.stdout.write(`\nimage benchmark — ${images.length} photographs, ${mb.toFixed(1)} MB, ${OUTPUTS_PER_IMAGE} outputs each (${VARIANT_NAMES.length} variants × ${OUTPUT_FORMATS.join('/')}), ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)}\n`);
-await throughput(images);
+await throughput(images, Number(process.env.BENCH_ROUNDS ?? 2));
 await killedWorker();
 process.exit(0);

@@ -1,5 +1,7 @@
 // Upload → worker → finished → download, over real sockets, plus every way
 // an upload or a download is refused.
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { readJson } from '@bamboo/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +128,20 @@ describe('refusals change nothing', { timeout: 120_000 }, () => {
     const queued = (text: string) => text.match(/^image_tasks\{[^}]*state="pending"[^}]*\} (\d+)/m)?.[1];
     expect(queued(after)).toBe(queued(before));
     expect(after).toMatch(/image_failures_total\{[^}]*reason="too_many_pixels"[^}]*\} 1/);
+  });
+
+  it('answers 503, not a hang, when the blob store cannot write, and stores nothing', async () => {
+    const broken = await startImage({ IMAGE_MAX_UPLOAD_BYTES: '100000' });
+    try {
+      const blobsDir = join(broken.dataDir, 'blobs');
+      await rm(blobsDir, { recursive: true, force: true });
+      await writeFile(blobsDir, 'a file where the directory was');
+      await refused(await upload(broken.url, await photo(64, 48, 140)), 503, 'unavailable');
+      expect((await fetch(`${broken.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${broken.url}/v1/images/1`)).status).toBe(404);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('answers 404 for an unknown id, 400 for a bad id or an unknown variant or format', async () => {

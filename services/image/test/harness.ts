@@ -21,6 +21,7 @@ const logger = createLogger('image-test', 'silent');
 
 export interface Harness {
   url: string;
+  dataDir: string;
   config: Config;
   client: MasterClient;
   /** Starts an in-process worker; stopped by close(). */
@@ -45,6 +46,7 @@ export async function startImage(env: Record<string, string> = {}): Promise<Harn
   let workers = 0;
   return {
     url,
+    dataDir: dir,
     config,
     client,
     worker(options = {}) {

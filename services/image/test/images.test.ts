@@ -106,6 +106,18 @@ describe('processImage (the worker)', () => {
     }
   });
 
+  it('takes the first frame of an animated GIF', async () => {
+    const frames = await Promise.all(
+      ['#ff0000', '#0000ff', '#0000ff'].map((background) => sharp({ create: { width: 64, height: 36, channels: 3, background } }).png().toBuffer()),
+    );
+    const gif = await sharp(frames, { join: { animated: true } }).gif().toBuffer();
+    const { outputs } = await processImage(gif, limits);
+    const thumb = outputs.find((o) => o.variant === 'thumb_320x180' && o.format === 'webp')!;
+    const [r, , b] = await pixel(thumb.data, 160, 90);
+    expect(r).toBeGreaterThan(200);
+    expect(b).toBeLessThan(60);
+  });
+
   it('fails a truncated image with a reason instead of throwing anything else', async () => {
     const whole = await photo(800, 600);
     expect(await rejection(processImage(whole.subarray(0, whole.length / 3), limits))).toBe('corrupt_image');

@@ -2,10 +2,20 @@
 // shared volume when several masters run). Atomic by writing a temporary
 // file beside the target, fsyncing it, then renaming over the target.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, access } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ServiceUnavailableError } from '@bamboo/kit';
 import { checkKey, type BlobStore } from './blob-store.js';
+
+/** A disk that refuses to read or write (full, read-only, gone) is a store that is down: 503. */
+function unavailable(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && ['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EIO', 'ENOENT', 'ENOTDIR', 'EDQUOT'].includes(code)) {
+    throw new ServiceUnavailableError(`blob store: ${code} (${(error as Error).message})`);
+  }
+  throw error;
+}
 
 export async function openFsBlobStore(root: string): Promise<BlobStore> {
   await mkdir(root, { recursive: true });
@@ -15,20 +25,20 @@ export async function openFsBlobStore(root: string): Promise<BlobStore> {
     kind: 'fs',
     async put(key, bytes) {
       const target = pathOf(key);
-      await mkdir(dirname(target), { recursive: true });
       const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-      const file = await open(temp, 'w');
       try {
-        await file.writeFile(bytes);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      try {
+        await mkdir(dirname(target), { recursive: true });
+        const file = await open(temp, 'w');
+        try {
+          await file.writeFile(bytes);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
         await rename(temp, target);
       } catch (error) {
-        await rm(temp, { force: true });
-        throw error;
+        await rm(temp, { force: true }).catch(() => undefined);
+        unavailable(error);
       }
     },
     async get(key) {
@@ -36,18 +46,17 @@ export async function openFsBlobStore(root: string): Promise<BlobStore> {
         return await readFile(pathOf(key));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw error;
+        unavailable(error);
       }
     },
     async deletePrefix(prefix) {
       await rm(pathOf(prefix), { recursive: true, force: true });
     },
     async ping() {
-      try {
-        await access(root);
-      } catch {
-        throw new ServiceUnavailableError(`blob directory ${root} is not accessible`);
-      }
+      const writable = await stat(root)
+        .then((info) => info.isDirectory() && access(root, constants.W_OK).then(() => true))
+        .catch(() => false);
+      if (!writable) throw new ServiceUnavailableError(`blob directory ${root} is not a writable directory`);
     },
     async close() {},
   };
