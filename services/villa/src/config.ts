@@ -30,6 +30,8 @@ export const configShape = {
   VILLA_POP_WEIGHT_DANMAKU: z.coerce.number().nonnegative().default(2),
   /** Half-life of gift and danmaku heat: how fast a burst stops counting. */
   VILLA_POP_HALF_LIFE_MS: ms.default(300_000),
+  /** How often villa checks that the hot room indexes exist (rebuilding them after a Redis data loss). */
+  VILLA_INDEX_CHECK_MS: ms.default(15_000),
   /** Timeout of one call to sandglass. */
   VILLA_SANDGLASS_TIMEOUT_MS: ms.default(2_000),
 };

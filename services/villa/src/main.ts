@@ -1,12 +1,13 @@
 // Boot: config → stores (rebuilding the hot indexes if the hot state is
-// empty) → app → listen, with the hot-field flusher and the viewer poller;
-// graceful shutdown on SIGTERM/SIGINT flushes hot fields once more.
+// empty) → app → listen, with the hot-field flusher, the viewer poller and
+// the index keeper; graceful shutdown on SIGTERM/SIGINT flushes hot fields
+// once more.
 import { createLogger, createServiceClient, loadConfig, serveService, startup } from '@bamboo/kit';
 import { openEngines } from '@bamboo/engines';
 import { configShape } from './config.js';
 import { createApp } from './app.js';
 import { openVilla } from './villa.js';
-import { rebuildIndexIfEmpty } from './hot/rebuild.js';
+import { rebuildIndexIfEmpty, startIndexKeeper } from './hot/rebuild.js';
 import { startFlusher } from './hot/flush.js';
 import { startViewerPoller } from './hot/viewers.js';
 
@@ -25,7 +26,8 @@ await startup('villa', async () => {
     timeoutMs: config.VILLA_SANDGLASS_TIMEOUT_MS,
     attempts: 1,
   });
-  const stopPoller = startViewerPoller(villa, sandglass, config.VILLA_VIEWERS_POLL_MS, logger);
+  const stopPoller = startViewerPoller(villa, engines.hot, sandglass, config.VILLA_VIEWERS_POLL_MS, logger);
+  const stopKeeper = startIndexKeeper(villa, config.VILLA_INDEX_CHECK_MS, logger);
   const stopFlusher = startFlusher(villa, config.VILLA_FLUSH_INTERVAL_MS, logger);
   const app = createApp({ config, logger, engines, villa });
   await serveService({
@@ -33,6 +35,6 @@ await startup('villa', async () => {
     app,
     config,
     logger,
-    onShutdown: [async () => stopPoller(), stopFlusher, engines.close],
+    onShutdown: [async () => (stopPoller(), stopKeeper()), stopFlusher, engines.close],
   });
 });

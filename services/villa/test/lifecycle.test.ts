@@ -2,7 +2,7 @@
 // from documents after a restart, and a down Redis answered with 503.
 import { rm } from 'node:fs/promises';
 import { createLogger, createServiceApp, createServiceClient, listen, z, createRoute } from '@bamboo/kit';
-import { readJson, tempDir } from '@bamboo/testing';
+import { deleteRedisKeys, describeRedis, readJson, tempDir } from '@bamboo/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flushHot } from '../src/hot/flush.js';
 import { rebuildIndexIfEmpty } from '../src/hot/rebuild.js';
@@ -82,6 +82,20 @@ describe('restart on the embedded engines', () => {
     expect(await rebuildIndexIfEmpty(second.villa)).toBe(0);
     const list = await readJson(await second.call('/v1/rooms'));
     expect(list.rooms).toMatchObject([{ roomId, likes: 7, viewers: 30, live: true }]);
+  });
+});
+
+describeRedis('after Redis lost its data', (url) => {
+  it('rebuilds the indexes from the documents without a restart', async () => {
+    const s = await started({ REDIS_URL: url });
+    const roomId = await liveRoom(s, 'survivor');
+    await rebuildIndexIfEmpty(s.villa);
+    await s.call(`/v1/rooms/${roomId}/likes`, { as: 'fan', body: { count: 4 } });
+    await flushHot(s.villa, Date.now());
+    await deleteRedisKeys(url, s.config.REDIS_PREFIX);
+    expect((await readJson(await s.call('/v1/rooms'))).rooms).toEqual([]);
+    expect(await rebuildIndexIfEmpty(s.villa)).toBe(1);
+    expect((await readJson(await s.call('/v1/rooms'))).rooms).toMatchObject([{ roomId, likes: 4, live: true }]);
   });
 });
 
