@@ -2,8 +2,10 @@
 // TigerBeetle batches transfers): one insertMany per batch instead of one
 // document write per gift. It also tells a request when its entry is in the
 // ledger, for acknowledgements that must wait for it (always on the memory
-// engine). Several magi processes may flush the same Redis journal at once:
-// the ledger stores each entry once (see LedgerRepo.insertIdempotent).
+// engine). Processes sharing a Redis journal take turns through a lease; if
+// two ever flush at once (a lease that expired mid-flush), the ledger still
+// stores each entry once (see LedgerRepo.insertIdempotent).
+import { randomUUID } from 'node:crypto';
 import { ServiceUnavailableError, type Logger } from '@bamboo/kit';
 import type { Bank } from '../stores/bank.js';
 import type { LedgerRepo } from '../stores/ledger.repo.js';
@@ -22,6 +24,8 @@ interface Waiter {
 }
 
 const MAX_BACKOFF_MS = 2_000;
+/** How long a flusher's lease lasts without renewal (a dead holder blocks others this long). */
+const LEASE_MS = 5_000;
 
 export class Flusher {
   /** Every entry with seq ≤ this is in the ledger. */
@@ -31,6 +35,7 @@ export class Flusher {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private failures = 0;
+  private readonly holder = randomUUID();
 
   constructor(
     private readonly bank: Bank,
@@ -79,9 +84,18 @@ export class Flusher {
     });
   }
 
-  /** Flushes until the journal is empty (reconciliation, tests, shutdown). */
-  async drain(): Promise<void> {
-    while ((await this.flushOnce()) > 0);
+  /**
+   * Returns once the journal is empty: flushing it here, or waiting for the
+   * process that holds the lease (reconciliation, tests). 503 after timeoutMs.
+   */
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await this.flushOnce()) > 0) continue;
+      if ((await this.bank.readJournal(1)).length === 0) return;
+      if (Date.now() > deadline) throw new ServiceUnavailableError('the journal did not empty into the ledger in time');
+      await new Promise((r) => setTimeout(r, this.options.idleMs));
+    }
   }
 
   /** One batch; returns how many entries it moved. */
@@ -89,6 +103,12 @@ export class Flusher {
     // Read the last seq before the journal: if the journal is then empty,
     // everything up to that seq is in the ledger.
     const last = await this.bank.lastSeq();
+    if (!(await this.bank.lease('flusher', this.holder, LEASE_MS))) {
+      // Another process flushes: what precedes the journal's head is in the ledger.
+      const [head] = await this.bank.readJournal(1);
+      this.advance(head ? head.seq - 1 : last);
+      return 0;
+    }
     const entries = await this.bank.readJournal(this.options.batch);
     if (entries.length === 0) {
       this.advance(last);

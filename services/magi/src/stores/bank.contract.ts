@@ -217,6 +217,18 @@ export function bankContract(name: string, setup: () => Promise<BankHarness>): v
       expect((await bank.summary(rankingKey.room('room-list', 'day', '2026-11-25')))[from]).toBe(10);
     });
 
+    it('grants a lease to one holder at a time, renewable by it, free again after expiry', async () => {
+      const name = uid('lease');
+      expect(await bank.lease(name, 'a', 200)).toBe(true);
+      expect(await bank.lease(name, 'a', 200)).toBe(true);
+      if (h.other) {
+        expect(await h.other.lease(name, 'b', 200)).toBe(false);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await h.other.lease(name, 'b', 200)).toBe(true);
+        expect(await bank.lease(name, 'a', 200)).toBe(false);
+      }
+    });
+
     it('replaces a summary wholesale, or removes it, for rebuilding from the ledger', async () => {
       const rank = rankingKey.room(uid('room'), 'day', '2026-11-25');
       const revenue = revenueKey(uid('anchor'));

@@ -80,3 +80,11 @@ redis.call('XADD', KEYS[4], string.format('%.0f', seq) .. '-1', 'e', entry)
 redis.call('SET', KEYS[1], ARGV[1] .. '\\n' .. entry, 'PX', ARGV[4])
 return {'applied', entry}
 `;
+
+/** KEYS: 1 lease. ARGV: 1 holder, 2 ms. Takes a free lease or renews one's own. */
+export const LEASE_LUA = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;

@@ -109,6 +109,10 @@ export class MemoryBank implements Bank {
     else this.summaries.set(key, new Map(content));
   }
 
+  async lease(): Promise<boolean> {
+    return true; // one process: nobody to share the journal with
+  }
+
   async readJournal(limit: number): Promise<LedgerEntry[]> {
     return this.journal.slice(0, limit);
   }

@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
 import { MAX_COUNTER, type CreditEntry, type GiftEntry, type LedgerEntry } from '../ledger/entry.js';
 import { summaryType } from '../ledger/summaries.js';
-import { CREDIT_LUA, SEND_LUA } from './bank.lua.js';
+import { CREDIT_LUA, LEASE_LUA, SEND_LUA } from './bank.lua.js';
 import type { ApplyOptions, ApplyResult, Bank, CreditDraft, GiftDraft, GiftOptions, Wallet } from './bank.js';
 
 const K = {
@@ -27,6 +27,7 @@ type Reply = [string, ...string[]];
 type Scripted = Redis & {
   magiSend(numKeys: number, ...args: (string | number)[]): Promise<Reply>;
   magiCredit(...args: (string | number)[]): Promise<Reply>;
+  magiLease(key: string, holder: string, ms: number): Promise<number>;
 };
 
 export class RedisBank implements Bank {
@@ -39,6 +40,7 @@ export class RedisBank implements Bank {
   constructor(redis: Redis) {
     redis.defineCommand('magiSend', { lua: SEND_LUA });
     redis.defineCommand('magiCredit', { numberOfKeys: 4, lua: CREDIT_LUA });
+    redis.defineCommand('magiLease', { numberOfKeys: 1, lua: LEASE_LUA });
     this.redis = redis as Scripted;
     this.prefix = redis.options.keyPrefix ?? '';
   }
@@ -152,6 +154,10 @@ export class RedisBank implements Bank {
       tx.sadd(K.summaryKeys, this.prefix + key);
     }
     await this.run(() => tx.exec());
+  }
+
+  async lease(name: string, holder: string, ms: number): Promise<boolean> {
+    return (await this.run(() => this.redis.magiLease(`lease:${name}`, holder, ms))) === 1;
   }
 
   async readJournal(limit: number): Promise<LedgerEntry[]> {

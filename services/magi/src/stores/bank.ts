@@ -77,6 +77,11 @@ export interface Bank {
    * summary from the ledger. Not atomic with sends: rebuild while quiet.
    */
   replaceSummary(key: string, content: Map<string, number>): Promise<void>;
+  /**
+   * Takes or renews a named lease for `ms` (true when `holder` holds it now),
+   * so one process at a time flushes a shared journal. Memory: always true.
+   */
+  lease(name: string, holder: string, ms: number): Promise<boolean>;
   /** Up to `limit` journal entries, lowest seq first. */
   readJournal(limit: number): Promise<LedgerEntry[]>;
   /** Drops journal entries with seq ≤ throughSeq (they are in the ledger). */
