@@ -146,6 +146,7 @@ function roomSuite(engine: string, env: () => Record<string, string>) {
       expect((await s.call('/v1/rooms?cursor=garbage')).status).toBe(400);
       expect((await s.call('/v1/rooms?live=false&sort=started')).status).toBe(400);
       expect((await s.call('/v1/rooms?limit=1000')).status).toBe(400);
+      expect((await s.call('/v1/rooms?categoryId=cnope')).status).toBe(404);
     });
 
     it('drops closed rooms from lists and keeps their likes', async () => {

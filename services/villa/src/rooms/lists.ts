@@ -3,7 +3,7 @@
 // card and fields the hot store keeps (see src/stores/hot-rooms.ts); no room
 // document is read. The cursor names the snapshot, the position in it and
 // the filters it was made for, so it cannot be replayed against others.
-import { ValidationError } from '@bamboo/kit';
+import { NotFoundError, ValidationError } from '@bamboo/kit';
 import { scopeOf, setKey, type ListScope } from '../stores/hot-rooms.js';
 import type { Villa } from './deps.js';
 import { withFields, type RoomCard, type RoomView } from './view.js';
@@ -22,6 +22,9 @@ export async function listRooms(
   now: number,
 ): Promise<{ rooms: RoomView[]; next: string | null }> {
   if (scope.sort === 'started' && !scope.live) throw new ValidationError('query.sort: started sorts live rooms only');
+  if (scope.categoryId !== undefined && !(await v.categories.exists(scope.categoryId))) {
+    throw new NotFoundError(`no category ${scope.categoryId}`, 'category_not_found');
+  }
   const key = setKey(scope.sort, scope.live, scopeOf(scope));
   const at = cursor === undefined ? undefined : decode(cursor, key);
   const offset = at?.o ?? 0;

@@ -60,6 +60,7 @@ export function roomRoutes(app: ServiceApp, v: Villa, config: Config): void {
       responses: {
         200: json(z.object({ rooms: z.array(RoomView), next: z.string().nullable() }), 'a page; next is the cursor of the following one'),
         400: errors[400],
+        404: errors[404],
         410: json(ErrorSchema, 'the cursor expired; start again'),
       },
     }),

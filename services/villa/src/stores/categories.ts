@@ -2,7 +2,8 @@
 // written once in MongoDB's language). Guarantees:
 // - names are unique (case as given): a second category of the same name is a ConflictError;
 // - list() returns categories by `order`, then by creation, so equal orders keep a stable sequence;
-// - hidden categories stay addressable by id (rooms keep them) but list() leaves them out unless asked.
+// - hidden categories stay addressable by id (rooms keep them) but list() leaves them out unless asked;
+// - categories are never deleted, so exists() remembers every id it has found.
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@bamboo/kit';
 import { DuplicateKeyError, type Collection, type DocumentStore } from '@bamboo/engines';
@@ -19,6 +20,7 @@ export type CategoryPatch = Partial<Pick<Category, 'name' | 'order' | 'hidden'>>
 
 export class CategoryStore {
   private readonly coll: Collection<Category>;
+  private readonly known = new Set<string>();
 
   constructor(docs: DocumentStore) {
     this.coll = docs.collection<Category>('categories');
@@ -43,6 +45,14 @@ export class CategoryStore {
     const category = await this.coll.findOne({ _id: id });
     if (!category) throw new NotFoundError(`no category ${id}`, 'category_not_found');
     return category;
+  }
+
+  /** Whether the category exists (hidden or not); answers known ids without a query. */
+  async exists(id: string): Promise<boolean> {
+    if (this.known.has(id)) return true;
+    const found = (await this.coll.findOne({ _id: id }, { projection: { _id: 1 } })) !== null;
+    if (found) this.known.add(id);
+    return found;
   }
 
   async update(id: string, patch: CategoryPatch): Promise<Category> {
