@@ -31,6 +31,7 @@ const result = await autocannon({
 process.stdout.write(
   `${JSON.stringify({
     requestsPerSec: result.requests.average,
+    heartbeats: result.requests.total * batch,
     heartbeatsPerSec: result.requests.average * batch,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,

@@ -40,7 +40,6 @@ async function usedMemory(redis: Redis): Promise<number> {
 }
 
 let bytes: number;
-let redisUsecPerHeartbeat: number | undefined;
 if (engine === 'memory') {
   const store = openMemoryPresence(clock, options);
   const before = heap();
@@ -51,14 +50,9 @@ if (engine === 'memory') {
 } else {
   const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: 'bench:mem:' });
   const store = openRedisPresence(redis, clock, { ...options, shards: 16 });
-  await redis.config('RESETSTAT');
   const before = await usedMemory(redis);
   await fill(store);
   bytes = (await usedMemory(redis)) - before;
-  // Redis CPU spent in the heartbeat script, per heartbeat: what bounds one primary.
-  const stats = await redis.info('commandstats');
-  const usec = [...stats.matchAll(/cmdstat_(?:evalsha|eval):calls=\d+,usec=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
-  redisUsecPerHeartbeat = usec / (2 * users);
   redis.disconnect();
 }
-process.stdout.write(`${JSON.stringify({ engine, users, bytesPerUser: bytes / users, redisUsecPerHeartbeat })}\n`);
+process.stdout.write(`${JSON.stringify({ engine, users, bytesPerUser: bytes / users })}\n`);

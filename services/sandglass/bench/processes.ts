@@ -1,6 +1,7 @@
 // Process helpers for the bench. (@bamboo/testing has the same, but its
 // entry point imports vitest, which cannot load outside a test run.)
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
@@ -16,7 +17,7 @@ export function freePort(): Promise<number> {
 }
 
 /** A fresh, non-persisting redis-server for the bench alone, so its memory figures are clean. */
-export async function startRedis(): Promise<{ url: string; stop(): void }> {
+export async function startRedis(): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
@@ -29,9 +30,21 @@ export async function startRedis(): Promise<{ url: string; stop(): void }> {
     client.on('error', () => undefined);
     const ok = await client.connect().then(() => client.ping(), () => null);
     client.disconnect();
-    if (ok === 'PONG') return { url, stop };
+    if (ok === 'PONG') return { url, pid: child.pid!, stop };
     await new Promise((r) => setTimeout(r, 50));
   }
   stop();
   throw new Error('redis-server did not start (is it on PATH?)');
 }
+
+/** CPU time (user + system) a process has used so far, in µs, from /proc (Linux). */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1e6) / CLOCK_TICKS;
+}
+
+/** USER_HZ: 100 on every common Linux. */
+const CLOCK_TICKS = 100;
