@@ -307,6 +307,7 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         const messages = txs.map((t) => homer.delivered.get(`gift:${t._id}`)!);
         expect(messages.map((m) => [m.roomId, m.type, m.priority])).toEqual(Array(3).fill(['r1', 'gift', 'high']));
         expect(new Set(messages.map((m) => m.body.comboId)).size).toBe(1);
+        expect(messages[0]!.body).toMatchObject({ giftId: 'lantern', giftName: 'Lantern', iconImageId: 'img-rose', effectLevel: 1, count: 2, fromUid: b });
         expect(messages.map((m) => m.body.comboCount)).toEqual([
           txs[0]!.comboCount,
           txs[0]!.comboCount + 2,

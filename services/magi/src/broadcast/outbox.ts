@@ -26,6 +26,8 @@ export function broadcastBody(gift: GiftEntry): Record<string, unknown> {
     toUid: gift.toUid,
     giftId: gift.giftId,
     giftName: gift.giftName,
+    iconImageId: gift.iconImageId,
+    effectLevel: gift.effectLevel,
     count: gift.count,
     amount: gift.amount,
     comboId: gift.comboId,

@@ -99,6 +99,8 @@ async function prepare(deps: SendDeps, req: SendRequest, key: string, print: str
     giftId: gift._id,
     giftVersion: gift.version,
     giftName: gift.name,
+    iconImageId: gift.iconImageId,
+    effectLevel: gift.effectLevel,
     count: req.count,
     unitPrice: gift.price,
     amount,

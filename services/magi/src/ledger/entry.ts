@@ -29,6 +29,9 @@ export interface GiftEntry extends EntryBase {
   /** The catalog version whose price applied: a later price change never alters this record. */
   giftVersion: number;
   giftName: string;
+  /** How the room shows it (from the same catalog version). */
+  iconImageId: string | null;
+  effectLevel: number;
   count: number;
   unitPrice: number;
   /** Coins debited from the sender: unitPrice × count. */

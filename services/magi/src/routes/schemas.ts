@@ -67,6 +67,8 @@ export const GiftTxSchema = z
     giftId: z.string(),
     giftVersion: z.number(),
     giftName: z.string(),
+    iconImageId: z.string().nullable(),
+    effectLevel: z.number(),
     count: z.number(),
     unitPrice: z.number(),
     amount: z.number(),

@@ -39,6 +39,8 @@ export function giftDraft(p: Partial<GiftDraft> & { fromUid: string; toUid: stri
     giftId: 'rose',
     giftVersion: 1,
     giftName: 'Rose',
+    iconImageId: null,
+    effectLevel: 0,
     count,
     unitPrice,
     amount: unitPrice * count,

@@ -13,7 +13,7 @@ function gift(seq: number, p: Partial<GiftEntry> = {}): GiftEntry {
   return {
     _id: randomUUID(), seq, kind: 'gift', key: `gift:${randomUUID()}`, fingerprint: 'fp', at: T0 + seq * 1000,
     fromUid: 'fan-a', toUid: 'anchor-a', roomId: 'room-a', sessionId: null, giftId: 'rose', giftVersion: 1,
-    giftName: 'Rose', count: 1, unitPrice: 10, amount: 10, experience: 1, weight: 1, comboId: 'c', comboCount: 1, ...p,
+    giftName: 'Rose', iconImageId: null, effectLevel: 0, count: 1, unitPrice: 10, amount: 10, experience: 1, weight: 1, comboId: 'c', comboCount: 1, ...p,
   };
 }
 
