@@ -47,6 +47,17 @@ describe('POST /oauth/token', () => {
     expect(res.headers.get('www-authenticate')).toContain('Basic');
   });
 
+  it('limits token requests per address before checking any secret', async () => {
+    const { url } = await startApollo({ APOLLO_ANONYMOUS_PER_MINUTE: '2' });
+    const attempt = () => fetch(`${url}/oauth/token`, form({ grant_type: 'client_credentials' }, { authorization: basic(DEMO.id, 'guess') }));
+    expect((await attempt()).status).toBe(401);
+    expect((await attempt()).status).toBe(401);
+    const third = await attempt();
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await readJson(third)).error).toBe('invalid_request');
+  });
+
   it('refuses a JSON body: the RFC requires a form', async () => {
     const { url } = await startApollo();
     const res = await fetch(`${url}/oauth/token`, {

@@ -11,6 +11,7 @@ import { concurrencyFor, limitFor, quotaFor } from '../clients/client.js';
 import type { Subject } from '../limits/limits.js';
 import type { GatewayMetrics } from '../observe/metrics.js';
 import { READ_METHODS, type Route } from '../routing/route-table.js';
+import { remoteAddress } from './remote-address.js';
 
 type Ctx = Context<ServiceEnv>;
 
@@ -129,9 +130,4 @@ async function subjectFor(apollo: Apollo, principal: Principal, route: Route, is
   const { config } = apollo;
   const who = principal.userId ? `user:${principal.userId}` : `anon:${remoteAddress(c)}`;
   return { key: who, group, limit: { limit: config.APOLLO_ANONYMOUS_PER_MINUTE, windowSeconds: 60 }, quotaPerDay: null, concurrency: config.APOLLO_ANONYMOUS_CONCURRENCY };
-}
-
-function remoteAddress(c: Ctx): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
 }

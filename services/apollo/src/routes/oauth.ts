@@ -3,6 +3,7 @@
 import type { Context } from 'hono';
 import { createRoute, z, type ServiceApp, type ServiceEnv } from '@bamboo/kit';
 import type { Apollo } from '../apollo.js';
+import { remoteAddress } from './remote-address.js';
 import {
   OAuthError,
   authenticateClient,
@@ -63,7 +64,7 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
     }),
     // The answers follow the RFCs rather than the route's typed responses.
     (c) =>
-      oauthCall(c, async (fields) => {
+      oauthCall(c, apollo, async (fields) => {
         const client = await authenticateClient(apollo.oauth, readClientCredentials(c.req.header('authorization'), fields));
         return c.json(await issueToken(apollo.oauth, client, fields), 200, NO_STORE);
       }) as never,
@@ -80,7 +81,7 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
     }),
     // The answers follow the RFCs rather than the route's typed responses.
     (c) =>
-      oauthCall(c, async (fields) => {
+      oauthCall(c, apollo, async (fields) => {
         const client = await authenticateClient(apollo.oauth, readClientCredentials(c.req.header('authorization'), fields));
         await revokeToken(apollo.oauth, client, fields.token);
         return c.body(null, 200, NO_STORE);
@@ -115,7 +116,7 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
     }),
     // The answers follow the RFCs rather than the route's typed responses.
     (c) =>
-      oauthCall(c, async (fields) => {
+      oauthCall(c, apollo, async (fields) => {
         const client = await authenticateClient(apollo.oauth, readClientCredentials(c.req.header('authorization'), fields));
         return c.json(await introspectToken(apollo.oauth, client, fields.token), 200, NO_STORE);
       }) as never,
@@ -123,7 +124,20 @@ export function oauthRoutes(app: ServiceApp, apollo: Apollo): void {
 }
 
 /** Reads the form (RFC 6749 requires application/x-www-form-urlencoded) and renders OAuthErrors. */
-async function oauthCall(c: Context<ServiceEnv>, handle: (fields: Record<string, string>) => Promise<Response>): Promise<Response> {
+async function oauthCall(c: Context<ServiceEnv>, apollo: Apollo, handle: (fields: Record<string, string>) => Promise<Response>): Promise<Response> {
+  // Each call costs a scrypt verification: callers are limited per address,
+  // with the anonymous limits, before any of that work.
+  const { config } = apollo;
+  const decision = await apollo.limits.admit({
+    key: `oauth:${remoteAddress(c)}`,
+    group: 'oauth',
+    limit: { limit: config.APOLLO_ANONYMOUS_PER_MINUTE, windowSeconds: 60 },
+    quotaPerDay: null,
+    concurrency: config.APOLLO_ANONYMOUS_CONCURRENCY,
+  });
+  if (!decision.allowed) {
+    return c.json({ error: 'invalid_request', error_description: decision.message }, 429, { ...NO_STORE, ...decision.headers });
+  }
   try {
     const type = c.req.header('content-type') ?? '';
     if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -141,5 +155,7 @@ async function oauthCall(c: Context<ServiceEnv>, handle: (fields: Record<string,
     const headers: Record<string, string> = { ...NO_STORE };
     if (error.error === 'invalid_client') headers['WWW-Authenticate'] = 'Basic realm="bamboo"';
     return c.json({ error: error.error, error_description: error.description }, error.status, headers);
+  } finally {
+    decision.release();
   }
 }
