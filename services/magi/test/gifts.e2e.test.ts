@@ -4,9 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { deleteRedisKeys, describeRedis, readJson, tempDir, uniquePrefix } from '@bamboo/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_COUNTER, dayOf } from '../src/ledger/entry.js';
 import { GIFT, admin, call, fakeHomer, fakeVilla, startMagi, until, type RunningMagi } from './helpers.js';
+
+// Bursts on a shared machine can be slow; nothing here asserts on time.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, string>; cleanup(): Promise<void> }>) {
   describe(`magi end to end (${engine})`, () => {
@@ -40,7 +43,8 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
       villa.rooms.set('r-closed', { roomId: 'r-closed', anchorId: 'anchor3', categoryId: 'music', live: false, sessionId: null, closed: true });
       dir = await tempDir('magi-e2e');
       ({ env, cleanup } = await engineEnv());
-      env = { ...env, DATA_DIR: dir, VILLA_URL: villa.url, HOMER_URL: homer.url };
+      // A long combo window: the combo test must not depend on how fast sends follow each other.
+      env = { ...env, DATA_DIR: dir, VILLA_URL: villa.url, HOMER_URL: homer.url, MAGI_COMBO_WINDOW_MS: '600000' };
       running = await startMagi(env);
       const put = (path: string, body: unknown) => call(base(), path, { method: 'PUT', body, ...admin });
       expect((await put('/v1/gifts/rose', GIFT)).status).toBe(200);
@@ -303,7 +307,7 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         const combo = [1, 2, 3].map(() => gift({ giftId: 'lantern', count: 2 }));
         const txs: Array<{ _id: string; comboCount: number }> = [];
         for (const body of combo) txs.push(await readJson(await sendAs(b, body)));
-        await until(() => txs.every((t) => homer.delivered.has(`gift:${t._id}`)), 'broadcasts');
+        await until(() => txs.every((t) => homer.delivered.has(`gift:${t._id}`)), 'broadcasts', 60_000);
         const messages = txs.map((t) => homer.delivered.get(`gift:${t._id}`)!);
         expect(messages.map((m) => [m.roomId, m.type, m.priority])).toEqual(Array(3).fill(['r1', 'gift', 'high']));
         expect(new Set(messages.map((m) => m.body.comboId)).size).toBe(1);
@@ -313,17 +317,17 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
           txs[0]!.comboCount + 2,
           txs[0]!.comboCount + 4,
         ]);
-        await until(async () => (await running.magi.ledger.unbroadcast(1)).length === 0, 'an empty outbox');
+        await until(async () => (await running.magi.ledger.unbroadcast(1)).length === 0, 'an empty outbox', 60_000);
       });
 
       it('keeps broadcasting while homer fails and delivers once it is back', async () => {
         homer.state.failing = true;
         const posts = homer.state.posts;
         const tx = await readJson(await sendAs(a, gift()));
-        await until(() => homer.state.posts > posts + 1, 'retries');
+        await until(() => homer.state.posts > posts + 1, 'retries', 60_000);
         expect(homer.delivered.has(`gift:${tx._id}`)).toBe(false);
         homer.state.failing = false;
-        await until(() => homer.delivered.has(`gift:${tx._id}`), 'the delayed broadcast');
+        await until(() => homer.delivered.has(`gift:${tx._id}`), 'the delayed broadcast', 60_000);
       });
 
       it('reconciles: counters and summaries equal the ledger', async () => {
