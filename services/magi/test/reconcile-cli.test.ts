@@ -6,8 +6,11 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { deleteRedisKeys, describeRedis, tempDir, uniquePrefix } from '@bamboo/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { GIFT, KEY, call, fakeVilla, startMagi } from './helpers.js';
+
+// Each run starts a process on a possibly busy machine; nothing asserts on time.
+vi.setConfig({ testTimeout: 90_000 });
 
 const CLI = fileURLToPath(new URL('../dist/reconcile.js', import.meta.url));
 
