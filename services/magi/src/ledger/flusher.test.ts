@@ -7,6 +7,7 @@ import { MemoryBank } from '../stores/bank.memory.js';
 import { topUpDraft } from '../stores/bank.contract.js';
 import { LedgerRepo } from '../stores/ledger.repo.js';
 import { Flusher } from './flusher.js';
+import { reconcile } from './reconcile.js';
 import { restoreBank } from './restore.js';
 
 const logger = createLogger('magi', 'silent');
@@ -53,6 +54,19 @@ describe('Flusher', () => {
     await flusher.drain();
     expect(await ledger.count()).toBe(1);
     await expect(flusher.committedThrough(seq, 1)).resolves.toBeUndefined();
+  });
+
+  it('finishes a flush cut between the ledger write and the journal ack exactly once', async () => {
+    const bank = new MemoryBank();
+    for (let i = 0; i < 4; i++) await bank.credit(topUpDraft('u', 10), { ttlMs: 60_000 });
+    // The crashed process wrote the first three to the ledger and died before ackJournal.
+    await ledger.insertIdempotent((await bank.readJournal(3)));
+    const flusher = new Flusher(bank, ledger, { batch: 100, idleMs: 5, logger });
+    await flusher.drain();
+    expect(await ledger.count()).toBe(4);
+    expect(await bank.readJournal(10)).toEqual([]);
+    const report = await reconcile(bank, ledger, flusher);
+    expect(report).toMatchObject({ ok: true, entries: 4, differenceCount: 0 });
   });
 
   it('rebuilds a memory bank from the ledger, and refuses a Redis bank behind it', async () => {
