@@ -47,6 +47,8 @@ interface Run {
   rate: number;
   /** CPU seconds spent per finished variant (user + system, every process involved). */
   cpuPerVariant: number;
+  /** Of which in the worker processes (service only). */
+  workerCpuPerVariant?: number;
 }
 
 const OUTPUTS = (images: Buffer[]) => images.length * OUTPUTS_PER_IMAGE;
@@ -143,13 +145,16 @@ const line = (label: string, value: string) => process.stdout.write(`${label.pad
 async function throughService(service: Service, images: Buffer[]): Promise<Run> {
   const pids = service.workerPids();
   const workersCpu = async () => (await Promise.all(pids.map(cpuSecondsOf))).reduce((a, b) => a + b, 0);
-  const cpu = ownCpuSeconds() + (await workersCpu());
+  const masterCpu = ownCpuSeconds();
+  const workerCpu = await workersCpu();
   const started = performance.now();
   const ids = await Promise.all(images.map((body) => upload(service.url, body)));
   const outcomes = await Promise.all(ids.map((id) => untilSettled(service.url, id)));
   const seconds = (performance.now() - started) / 1000;
   if (outcomes.some((o) => o !== 'finished')) throw new Error(`not every image finished: ${outcomes.join(', ')}`);
-  return { rate: OUTPUTS(images) / seconds, cpuPerVariant: (ownCpuSeconds() + (await workersCpu()) - cpu) / OUTPUTS(images) };
+  const workers = (await workersCpu()) - workerCpu;
+  const master = ownCpuSeconds() - masterCpu;
+  return { rate: OUTPUTS(images) / seconds, cpuPerVariant: (master + workers) / OUTPUTS(images), workerCpuPerVariant: workers / OUTPUTS(images) };
 }
 
 /** Rounds alternate baseline and service on the same images, so a change in machine load hits both. */
@@ -164,13 +169,14 @@ async function throughput(images: Buffer[], rounds: number): Promise<void> {
       // Fresh bytes each round, or the service would answer from its earlier result.
       through.push(await throughService(service, await Promise.all(images.map((_, i) => photograph(SIZES[i]![0], SIZES[i]![1], i + 10 * (round + 1))))));
     }
-    const sum = (runs: Run[], key: keyof Run) => runs.reduce((total, run) => total + run[key], 0) / runs.length;
+    const sum = (runs: Run[], key: keyof Run) => runs.reduce((total, run) => total + (run[key] ?? 0), 0) / runs.length;
     const rss = await Promise.all(service.workerPids().map(peakRssMb));
     for (let round = 0; round < rounds; round++) {
       line(`round ${round + 1}: baseline / service variants/s`, `${raw[round]!.rate.toFixed(2)} / ${through[round]!.rate.toFixed(2)} (ratio ${(through[round]!.rate / raw[round]!.rate).toFixed(2)})`);
     }
     line(`baseline: raw sharp, one process, ${WORKERS} images in flight`, `${sum(raw, 'rate').toFixed(2)} variants/s, ${sum(raw, 'cpuPerVariant').toFixed(3)} CPU s/variant`);
     line(`service: upload → master → ${WORKERS} worker processes`, `${sum(through, 'rate').toFixed(2)} variants/s, ${sum(through, 'cpuPerVariant').toFixed(3)} CPU s/variant`);
+    line('  of which in the worker processes', `${sum(through, 'workerCpuPerVariant').toFixed(3)} CPU s/variant`);
     line('ratio service / baseline, wall clock (target ≥ 0.80)', (sum(through, 'rate') / sum(raw, 'rate')).toFixed(2));
     line('ratio service / baseline, CPU per variant (load-proof)', (sum(raw, 'cpuPerVariant') / sum(through, 'cpuPerVariant')).toFixed(2));
     line('peak RSS per worker process', rss.map((r) => `${r} MB`).join(', '));
@@ -183,7 +189,7 @@ async function throughput(images: Buffer[], rounds: number): Promise<void> {
 async function killedWorker(): Promise<void> {
   const service = await startService(LEASE_MS);
   try {
-    const id = await upload(service.url, await photograph(3000, 2000, 42));
+    const id = await upload(service.url, await photograph(1280, 800, 42));
     let holder: string | null = null;
     while (!holder) {
       holder = (await service.tasks.get(id))?.worker ?? null;
