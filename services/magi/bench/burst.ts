@@ -7,7 +7,9 @@
 //     acknowledgement), which is what a gift costs magi itself.
 // Each prints gifts/s accepted and p50/p99 latency, then the reconciliation
 // after the burst. The baseline, measured in the same run: the same number of
-// bare document-store $inc updates (one per gift, as a naive design would do).
+// bare document-store $inc updates (one per gift, as a naive design would do),
+// and for the HTTP runs the same signed requests answered by a bare Node HTTP
+// server in its own process (what HTTP alone costs on this machine).
 // Broadcasting is off here: it runs after the acknowledgement and needs homer.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -130,11 +132,38 @@ async function overHttp(engine: Engine, villaUrl: string): Promise<void> {
     return res.status === 201;
   });
   const report = (await (await signed('/internal/reconciliation', undefined)).json()) as { ok: boolean; entries: number; differenceCount: number };
-  print(`${engine.name}, over HTTP`, figures, report);
+  print(`${engine.name}, over HTTP`, figures, report, bareHttpRate);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   await agent.close();
   await rm(dataDir, { recursive: true, force: true });
+}
+
+const BARE_SERVER = `
+const { createServer } = require('node:http');
+createServer((req, res) => {
+  let n = 0;
+  req.on('data', (c) => (n += c.length));
+  req.on('end', () => res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, n })));
+}).listen(Number(process.env.PORT), '127.0.0.1', () => process.send && process.send('up'));
+`;
+
+async function bareHttpBaseline(): Promise<number> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise((r) => child.once('message', r));
+  const agent = new Agent({ connections: IN_FLIGHT, pipelining: 1 });
+  const path = '/v1/gifts/sends';
+  const figures = await burst(async (sender) => {
+    const init = signedInit(path, 'POST', { requestId: randomUUID(), roomId: 'big', toUid: 'star', giftId: 'rose', count: 1 }, sender);
+    const res = await undiciFetch(`http://127.0.0.1:${port}${path}`, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1]);
+    await res.arrayBuffer();
+    return res.status === 201;
+  });
+  console.log(`baseline: the same ${GIFTS} signed POSTs to a bare Node HTTP server: ${fmt(figures.perSecond)}/s, p50 ${figures.p50.toFixed(1)} ms, p99 ${figures.p99.toFixed(1)} ms`);
+  child.kill('SIGTERM');
+  await agent.close();
+  return figures.perSecond;
 }
 
 async function baseline(): Promise<void> {
@@ -152,10 +181,12 @@ async function baseline(): Promise<void> {
 }
 
 let baselineRate = 0;
+let bareHttpRate = 0;
 
-function print(label: string, f: Figures, report: { ok: boolean; entries: number; differenceCount: number }): void {
+function print(label: string, f: Figures, report: { ok: boolean; entries: number; differenceCount: number }, httpRate?: number): void {
+  const versusHttp = httpRate ? `, ${(f.perSecond / httpRate).toFixed(2)}× bare HTTP` : '';
   console.log(
-    `${label}: ${fmt(f.perSecond)} gifts/s accepted (${(f.perSecond / baselineRate).toFixed(2)}× baseline), ` +
+    `${label}: ${fmt(f.perSecond)} gifts/s accepted (${(f.perSecond / baselineRate).toFixed(2)}× the $inc baseline${versusHttp}), ` +
       `p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, refused ${f.refused}; ` +
       `reconciliation: ${report.ok ? 'ok' : 'DIFFERENCES'} (${report.entries} ledger entries, ${report.differenceCount} differences)`,
   );
@@ -212,6 +243,7 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
 const villa = await fakeVilla();
 console.log(`magi burst: ${GIFTS} gifts from ${SENDERS} senders into one room, ${IN_FLIGHT} in flight`);
 await baseline();
+bareHttpRate = await bareHttpBaseline();
 const engines: Engine[] = [{ name: 'embedded (memory + nedb)' }];
 const redisUp = (await withRedis((r) => r.ping())) === 'PONG';
 if (redisUp) engines.push({ name: 'Redis + nedb', redisPrefix: `bench:magi:${process.pid}:` });
