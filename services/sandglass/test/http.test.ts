@@ -114,6 +114,19 @@ function apiSuite(engine: string, redisUrl?: string): void {
       const other = await fetch(`${s.url}${path}`, asUser('mallory'));
       expect(other.status).toBe(403);
       expect((await get('/v1/presence/users/mallory')).online).toBe(false);
+      const offline = '/v1/presence/offline';
+      const refused = await fetch(
+        `${s.url}${offline}`,
+        signedInit(KEY, offline, { body: { uid: 'bob' }, identity: userIdentity('alice') }),
+      );
+      expect(refused.status).toBe(403);
+      // A server client (no end user) may speak for anyone.
+      const server = signedInit(KEY, path, {
+        body: { uid: 'bob', modules: [] },
+        identity: { method: 'oauth', clientId: 'edge', scopes: [] },
+      });
+      expect((await fetch(`${s.url}${path}`, server)).status).toBe(200);
+      expect((await get('/v1/presence/users/bob')).online).toBe(true);
     });
 
     it('serves module counts and the transitions feed to signed services only', async () => {
