@@ -62,6 +62,23 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
+let accessToken: string | undefined;
+/** An OAuth2 client-credentials token for the demo client the launcher seeds. */
+async function demoAccessToken(): Promise<string> {
+  if (accessToken) return accessToken;
+  const res = await fetch(`http://127.0.0.1:${ports.apollo}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('demo-app:demo-secret-change-me').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  expect(res.status).toBe(200);
+  accessToken = ((await res.json()) as { access_token: string }).access_token;
+  return accessToken;
+}
+
 const get = (port: number, p: string) => fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(3_000) });
 
 beforeAll(async () => {
@@ -118,7 +135,12 @@ describe('npm start (the launcher)', () => {
   });
 
   it.each(Object.entries(PREFIXES))('apollo forwards %s to %s', async (prefix, service) => {
-    const res = await get(ports.apollo!, `${prefix}/anything`);
+    // Some prefixes (wallets) need a caller even to read: use the demo client's token.
+    const token = await demoAccessToken();
+    const res = await fetch(`http://127.0.0.1:${ports.apollo}${prefix}/anything`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(3_000),
+    });
     expect(res.headers.get('x-bamboo-service')).toBe(service);
     const body = (await res.json()) as { error?: { code: string } };
     expect(body).toHaveProperty('error.code'); // no route there yet: the service's own 404
