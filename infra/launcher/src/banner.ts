@@ -21,7 +21,7 @@ async function isHealthy(port: number): Promise<boolean> {
   }
 }
 
-export function banner(services: PlannedService[], demo: { demoClientId: string; demoClientSecret: string }): string {
+export function banner(services: PlannedService[], demo: { demoClientId: string; demoClientSecret: string; demoData: string }): string {
   const apollo = services.find((s) => s.name === 'apollo')!;
   const lines = [
     '',
@@ -36,6 +36,7 @@ export function banner(services: PlannedService[], demo: { demoClientId: string;
     '',
     `  demo OAuth client     id=${demo.demoClientId} secret=${demo.demoClientSecret}`,
     '                        (set BAMBOO_DEMO_CLIENT_ID / BAMBOO_DEMO_CLIENT_SECRET to change)',
+    `  demo data             ${demo.demoData}`,
     '  Ctrl-C stops everything.',
     '',
   ];

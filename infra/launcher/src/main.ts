@@ -10,6 +10,7 @@ import { isPortFree } from './ports.js';
 import { planServices, type PlannedService } from './services.js';
 import { Supervisor } from './supervisor.js';
 import { banner, waitUntilHealthy } from './banner.js';
+import { seedDemoData } from './seed.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const HOST = process.env.HOST ?? '127.0.0.1';
@@ -83,7 +84,14 @@ async function main(): Promise<void> {
   const unhealthy = await waitUntilHealthy(planned, 60_000);
   if (stopping) return;
   if (unhealthy.length > 0) log(`not healthy yet: ${unhealthy.join(', ')} (still trying; see their output above)`);
-  process.stdout.write(banner(planned, { demoClientId: DEMO_CLIENT_ID, demoClientSecret: DEMO_CLIENT_SECRET }));
+  const port = (name: string) => planned.find((s) => s.name === name)!.port;
+  let demoData: string;
+  try {
+    demoData = await seedDemoData({ villaPort: port('villa'), magiPort: port('magi'), internalKey });
+  } catch (error) {
+    demoData = `not seeded (${(error as Error).message})`;
+  }
+  process.stdout.write(banner(planned, { demoClientId: DEMO_CLIENT_ID, demoClientSecret: DEMO_CLIENT_SECRET, demoData }));
 }
 
 void main();

@@ -111,6 +111,14 @@ describe('npm start (the launcher)', () => {
     expect(output).toContain('demo OAuth client');
   });
 
+  it('seeds demo categories, gifts and coins, readable through apollo', async () => {
+    expect(output).toMatch(/demo data\s+categories Just Chatting/);
+    const categories = (await (await get(ports.apollo!, '/v1/categories')).json()) as { categories: Array<{ name: string }> };
+    expect(categories.categories.map((c) => c.name)).toEqual(['Just Chatting', 'Games', 'Music', 'Outdoors']);
+    const shelf = (await (await get(ports.apollo!, '/v1/gifts/shelves/music')).json()) as { gifts?: unknown[]; items?: unknown[] };
+    expect(JSON.stringify(shelf)).toContain('rose');
+  });
+
   it('prefixes each service line with its name', () => {
     expect(output).toMatch(/^villa\s+\| \{.*"msg":"villa listening"/m);
   });
