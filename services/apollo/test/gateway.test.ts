@@ -28,6 +28,10 @@ describe('route table', () => {
     expect(matchRoute(routes, '/v1/roomsevil')).toBeUndefined();
     expect(matchRoute(routes, '/v1/wallets/7')?.upstreams).toEqual(['http://b:1', 'http://c:1']);
   });
+  it('lets anonymous viewers ask for a danmaku ticket, and nothing else of homer', () => {
+    expect(matchRoute(routes, '/v1/danmaku/tickets')).toMatchObject({ service: 'homer', auth: 'public' });
+    expect(matchRoute(routes, '/v1/danmaku/rooms/1/messages')).toMatchObject({ service: 'homer', auth: 'writes' });
+  });
   it('gives writes on gifts and danmaku their own limit groups', () => {
     expect(matchRoute(routes, '/v1/gifts/send')?.writeGroup).toBe('gifts.send');
     expect(matchRoute(routes, '/v1/danmaku/rooms/1')?.writeGroup).toBe('danmaku.send');

@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { afterEach } from 'vitest';
 import { openDocumentStore, openHotState, type DocumentStore, type HotState } from '@bamboo/engines';
-import { createLogger, createServiceApp, listen, loadConfig, verifySignature } from '@bamboo/kit';
+import { SERVICE_NAMES, createLogger, createServiceApp, listen, loadConfig, verifySignature } from '@bamboo/kit';
 import { deleteRedisKeys, tempDir, uniquePrefix } from '@bamboo/testing';
 import { assemble, type Apollo } from '../src/apollo.js';
 import { createApp } from '../src/app.js';
@@ -55,6 +55,8 @@ export async function startApollo(env: Record<string, string> = {}, shared?: Sha
     BAMBOO_DEMO_CLIENT_ID: DEMO.id,
     BAMBOO_DEMO_CLIENT_SECRET: DEMO.secret,
     APOLLO_HEALTH_INTERVAL_MS: '0',
+    // Services a test does not fake are unreachable, even when a suite runs on the default ports.
+    ...Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_URL`, 'http://127.0.0.1:1'])),
     ...env,
   });
   const hot = await openHotState({ ...(stores.redisUrl ? { redisUrl: stores.redisUrl } : {}), keyPrefix: stores.prefix });

@@ -40,6 +40,8 @@ export const DEFAULT_ROUTES: Array<Partial<RouteConfig> & Pick<RouteConfig, 'pre
   { prefix: '/v1/gifts', service: 'magi', writeGroup: 'gifts.send' },
   { prefix: '/v1/wallets', service: 'magi', auth: 'required' },
   { prefix: '/v1/danmaku', service: 'homer', writeGroup: 'danmaku.send' },
+  // Anonymous viewers get a connect ticket too (without send rights); a caller's token still counts.
+  { prefix: '/v1/danmaku/tickets', service: 'homer', auth: 'public' },
   { prefix: '/v1/cdn', service: 'trafficcop' },
   { prefix: '/v1/images', service: 'image' },
 ];
