@@ -7,3 +7,4 @@ export * from './hot/hot-state.memory.js';
 export * from './hot/hot-state.redis.js';
 export * from './hot/open-hot-state.js';
 export * from './open-engines.js';
+export * from './hot/redis-errors.js';

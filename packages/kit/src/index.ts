@@ -10,3 +10,4 @@ export * from './service-client.js';
 export { z, createRoute } from '@hono/zod-openapi';
 export * from './startup.js';
 export * from './identity.js';
+export * from './verify-request.js';

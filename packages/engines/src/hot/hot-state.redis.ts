@@ -5,6 +5,7 @@
 // an 'error' event crash.
 import { Redis, type RedisOptions } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
+import { mapRedisError } from './redis-errors.js';
 import { checkIncrement, checkTtl } from './validate.js';
 import {
   defaultHandlerErrorHook,
@@ -31,7 +32,6 @@ if created and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]
 return value`;
 
 // Replies that mean "not now" (loading, failover) rather than a bad command.
-const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
 
 const FAIL_FAST_AFTER_MS = 1000;
 
@@ -196,14 +196,15 @@ class RedisHotState implements HotState {
     try {
       return await op();
     } catch (err) {
-      if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) throw err;
+      const mapped = mapRedisError(err);
+      if (!(mapped instanceof ServiceUnavailableError)) throw mapped;
       if (this.downSince !== undefined) this.knownDown = true;
-      throw this.unavailable(err);
+      throw mapped;
     }
   }
 
-  private unavailable(err?: unknown): ServiceUnavailableError {
-    const reason = err instanceof Error ? err.message : (this.lastError ?? `connection ${this.redis.status}`);
+  private unavailable(): ServiceUnavailableError {
+    const reason = this.lastError ?? `connection ${this.redis.status}`;
     return new ServiceUnavailableError('hot state unavailable', 'unavailable', { reason });
   }
 

@@ -11,7 +11,7 @@ import {
   SIGNATURE_HEADER,
   UnauthorizedError,
   createRoute,
-  verifySignature,
+  verifyRequestSignature,
   z,
   type ServiceApp,
   type ServiceEnv,
@@ -262,16 +262,7 @@ function requireAdmin(apollo: Apollo): MiddlewareHandler<ServiceEnv> {
   const adminDigest = config.APOLLO_ADMIN_TOKEN ? sha256(config.APOLLO_ADMIN_TOKEN) : undefined;
   return async (c, next) => {
     if (c.req.header(SIGNATURE_HEADER)) {
-      const url = new URL(c.req.url);
-      const body = new Uint8Array(await c.req.arrayBuffer());
-      const verdict = verifySignature(config.BAMBOO_INTERNAL_KEY, {
-        method: c.req.method,
-        pathWithQuery: url.pathname + url.search,
-        body: body.byteLength > 0 ? body : undefined,
-        headers: { get: (name) => c.req.header(name) },
-        nowMs: Date.now(),
-        maxSkewMs: config.INTERNAL_SIGNATURE_MAX_SKEW_MS,
-      });
+      const verdict = await verifyRequestSignature(c, config.BAMBOO_INTERNAL_KEY, config.INTERNAL_SIGNATURE_MAX_SKEW_MS);
       if (!verdict.ok) throw new UnauthorizedError(verdict.reason, 'invalid_signature');
       c.set('caller', `internal:${verdict.caller}`);
       return next();

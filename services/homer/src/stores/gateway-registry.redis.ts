@@ -9,7 +9,7 @@
 // and does not target Redis Cluster.
 import type { HotState } from '@bamboo/engines';
 import type { Redis } from 'ioredis';
-import { guard, redisOf } from './redis-guard.js';
+import { guardRedis as guard, redisOf } from '@bamboo/engines';
 import type { GatewayInfo, GatewayRegistry } from './gateway-registry.js';
 
 // KEYS: gateways, gateway:info, gateway:rooms:<id>. ARGV: id, info, expiresAt,

@@ -4,7 +4,7 @@
 // Keys of one room share a hash tag, so the script also runs on Redis Cluster.
 import type { HotState } from '@bamboo/engines';
 import type { Redis } from 'ioredis';
-import { guard, redisOf } from './redis-guard.js';
+import { guardRedis as guard, redisOf } from '@bamboo/engines';
 import type { Draft, Published, RoomBus, RoomBusOptions, RoomMessage, Since } from './room-bus.js';
 import { selectSince } from './room-bus.js';
 

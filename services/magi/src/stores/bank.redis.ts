@@ -6,7 +6,7 @@
 // survives a Redis crash; with everysec up to a second of them may not.
 // Standalone or Sentinel; the scripts touch several keys, so not Cluster.
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '@bamboo/kit';
+import { guardRedis } from '@bamboo/engines';
 import { MAX_COUNTER, type CreditEntry, type GiftEntry, type LedgerEntry } from '../ledger/entry.js';
 import { summaryType } from '../ledger/summaries.js';
 import { CREDIT_LUA, LEASE_LUA, SEND_LUA } from './bank.lua.js';
@@ -199,17 +199,8 @@ export class RedisBank implements Bank {
   }
 
   /** A Redis that does not answer is a 503; a script error stays what it is. */
-  private async run<R>(op: () => Promise<R>): Promise<R> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof Error && err.name === 'ReplyError' && !/^(LOADING|MASTERDOWN|READONLY|BUSY)/.test(err.message)) {
-        throw err;
-      }
-      throw new ServiceUnavailableError('hot state unavailable', 'unavailable', {
-        reason: err instanceof Error ? err.message : String(err),
-      });
-    }
+  private run<R>(op: () => Promise<R>): Promise<R> {
+    return guardRedis(op());
   }
 }
 

@@ -9,6 +9,7 @@
 // (counts, members, the feed) ask every shard that way and merge.
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
+import { mapRedisError } from '@bamboo/engines';
 import { DAY_MS, dayOf, dayStart } from '../presence/days.js';
 import type { Clock } from '../presence/clock.js';
 import * as lua from './presence.lua.js';
@@ -36,7 +37,6 @@ const SCRIPTS = {
 type ScriptName = keyof typeof SCRIPTS;
 type Args = Array<string | number>;
 
-const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
 
 export interface RedisPresenceOptions extends PresenceOptions {
   /** Number of hash-tagged shards; every process on one Redis must use the same. */
@@ -239,16 +239,11 @@ class RedisPresence implements PresenceStore {
     try {
       return await op();
     } catch (err) {
-      throw this.mapError(err);
+      throw mapRedisError(err, 'presence store');
     }
   }
 
-  private mapError(err: unknown): Error {
-    if (err instanceof ServiceUnavailableError) return err;
-    if (err instanceof Error && err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) return err;
-    const reason = err instanceof Error ? err.message : String(err);
-    return new ServiceUnavailableError('presence store unavailable', 'unavailable', { reason });
-  }
+
 }
 
 function field(fields: string[], name: string): string | undefined {

@@ -5,7 +5,7 @@
 // the fields they read — fine on a standalone or Sentinel Redis, not on a
 // Cluster (the keys are not declared).
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '@bamboo/kit';
+import { mapRedisError } from '@bamboo/engines';
 import {
   CursorExpiredError,
   generation,
@@ -144,7 +144,6 @@ type Client = Redis & {
 /** How long an unindexed room's revision is kept; far longer than any write takes to land. */
 const TOMBSTONE_TTL_MS = 24 * 3_600_000;
 
-const TRANSIENT_REPLY = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
 
 /** `redis` is the prefixed command client of the engines' hot state (`engines.hot.redis`). */
 export function openRedisHotRooms(redis: Redis, options: HotRoomsOptions): HotRooms {
@@ -299,8 +298,5 @@ function roomKey(roomId: string): string {
 
 /** A reply error that is not transient is a bug and stays an error; the rest is "Redis is down". */
 function mapError(err: unknown): unknown {
-  if (err instanceof CursorExpiredError) return err;
-  const e = err as { name?: string; message?: string };
-  if (e?.name === 'ReplyError' && !TRANSIENT_REPLY.test(e.message ?? '')) return err;
-  return new ServiceUnavailableError('hot state unavailable', 'unavailable', { reason: e?.message ?? String(err) });
+  return err instanceof CursorExpiredError ? err : mapRedisError(err);
 }
