@@ -9,6 +9,7 @@ import { OUTPUT_CONTENT_TYPES, OUTPUT_FORMATS, VARIANT_NAMES, VARIANTS, type Out
 import type { BlobStore } from '../stores/blob-store.js';
 import type { StoredVariant, Task, TaskError, TaskStore } from '../stores/task-store.js';
 import type { ImageMetrics } from './metrics.js';
+import type { ReportedVariant, WorkItem } from './work-item.js';
 
 export interface MasterOptions {
   tasks: TaskStore;
@@ -25,23 +26,6 @@ export interface UploadInput {
   kind: string;
   roomId?: string | undefined;
   uploader?: string | undefined;
-}
-
-export interface WorkItem {
-  id: string;
-  leaseId: string;
-  leaseUntil: number;
-  attempt: number;
-  format: string;
-}
-
-export interface ReportedVariant {
-  variant: VariantName;
-  format: OutputFormat;
-  sha256: string;
-  bytes: number;
-  width: number;
-  height: number;
 }
 
 export interface Blob {

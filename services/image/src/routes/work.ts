@@ -4,6 +4,7 @@
 import { createRoute, z, type ServiceApp } from '@bamboo/kit';
 import { OUTPUT_FORMATS, VARIANT_NAMES, type VariantName } from '../images/variants.js';
 import type { Master } from '../master/master.js';
+import { WorkItemSchema } from '../master/work-item.js';
 import { ImageId, binary, errors } from './schemas.js';
 
 const Lease = z.string().uuid();
@@ -12,9 +13,6 @@ export const MAX_WAIT_MS = 20_000;
 const Variant = z.enum(VARIANT_NAMES as [VariantName, ...VariantName[]]);
 const Format = z.enum(OUTPUT_FORMATS);
 
-export const WorkItem = z
-  .object({ id: z.string(), leaseId: z.string(), leaseUntil: z.number(), attempt: z.number().int(), format: z.string() })
-  .openapi('WorkItem');
 
 export function addWorkRoutes(app: ServiceApp, master: Master, maxResultBytes: number): void {
   app.openapi(
@@ -34,7 +32,7 @@ export function addWorkRoutes(app: ServiceApp, master: Master, maxResultBytes: n
         },
       },
       responses: {
-        200: { description: 'a task or null', content: { 'application/json': { schema: z.object({ task: WorkItem.nullable() }) } } },
+        200: { description: 'a task or null', content: { 'application/json': { schema: z.object({ task: WorkItemSchema.nullable() }) } } },
         ...errors(400, 401, 503),
       },
     }),

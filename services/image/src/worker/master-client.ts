@@ -3,18 +3,9 @@
 // bytes through a small signed fetch of the same scheme.
 import { AppError, ServiceUnavailableError, createServiceClient, signatureHeaders, z } from '@bamboo/kit';
 import type { OutputFormat, VariantName } from '../images/variants.js';
+import { WorkItemSchema, type ReportedVariant, type WorkItem } from '../master/work-item.js';
 
-export const WorkItemSchema = z.object({ id: z.string(), leaseId: z.string(), leaseUntil: z.number(), attempt: z.number(), format: z.string() });
-export type WorkItem = z.infer<typeof WorkItemSchema>;
-
-export interface ReportedVariant {
-  variant: VariantName;
-  format: OutputFormat;
-  sha256: string;
-  bytes: number;
-  width: number;
-  height: number;
-}
+export type { ReportedVariant, WorkItem };
 
 export interface MasterClient {
   /** Waits up to `waitMs` at the master for a task (long poll). */
