@@ -21,6 +21,8 @@ export type ServiceEnv = {
     caller: string;
     /** Who calls a public route (see identity.ts); anonymous when unsigned. */
     identity: Identity;
+    /** Extra fields for this request's one log line (e.g. apollo's client and upstream). */
+    logFields: Record<string, unknown>;
   };
 };
 
@@ -128,7 +130,13 @@ function observe(metrics: HttpMetrics): MiddlewareHandler<ServiceEnv> {
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, seconds);
     const log = c.get('logger');
-    const line = { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) };
+    const line = {
+      ...c.get('logFields'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(seconds * 1000),
+    };
     if (c.res.status >= 500) log.error(line, 'request failed');
     else if (PROBE_PATHS.has(c.req.path)) log.debug(line, 'probe');
     else log.info(line, 'request');
