@@ -42,6 +42,11 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   /** How long one readiness check may take before it counts as down. */
   readinessTimeoutMs?: number;
+  /**
+   * Checks the service can work without, in a reduced way: when only these
+   * fail, /readyz answers 200 `{status: "degraded", checks, message}`.
+   */
+  degradable?: { isDegradable(check: string): boolean; message: string };
   /** Trust identity headers on signed /v1/* requests (false only for apollo itself). */
   identityFromGateway?: boolean;
   /** Where the service's own OpenAPI document is served; default /openapi.json. */
@@ -198,8 +203,16 @@ function addHealthRoutes(app: ServiceApp, options: ServiceAppOptions, metrics: H
       summary: 'Readiness: 200 only when every store of the service answers',
       responses: {
         200: {
-          description: 'ready',
-          content: { 'application/json': { schema: z.object({ status: z.literal('ready'), checks: CheckResults }) } },
+          description: 'ready, or degraded when only a check the service can do without fails',
+          content: {
+            'application/json': {
+              schema: z.object({
+                status: z.enum(['ready', 'degraded']),
+                checks: CheckResults,
+                message: z.string().optional(),
+              }),
+            },
+          },
         },
         503: { description: 'a store does not answer', content: { 'application/json': { schema: ErrorSchema } } },
       },
@@ -208,6 +221,10 @@ function addHealthRoutes(app: ServiceApp, options: ServiceAppOptions, metrics: H
       const results = await runChecks(checks, timeoutMs);
       const failed = Object.entries(results).filter(([, r]) => r !== 'ok');
       if (failed.length === 0) return c.json({ status: 'ready' as const, checks: results }, 200);
+      const { degradable } = options;
+      if (degradable && failed.every(([name]) => degradable.isDegradable(name))) {
+        return c.json({ status: 'degraded' as const, checks: results, message: degradable.message }, 200);
+      }
       const message = failed.map(([name, r]) => `${name}: ${r}`).join('; ');
       return c.json(errorBody('not_ready', message, results), 503);
     },

@@ -22,6 +22,11 @@ export function createApp(apollo: Apollo, readiness?: Record<string, ReadinessCh
     openapiPath: '/openapi/apollo.json',
     identityFromGateway: false,
     ...(readiness ? { readiness } : {}),
+    // Without Redis apollo still serves: per-node limits, user tokens, anonymous reads.
+    degradable: {
+      isDegradable: (check) => check.startsWith('hot state'),
+      message: 'Redis does not answer: limits are per node; access tokens and signed requests get 503',
+    },
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 
@@ -33,30 +38,7 @@ export function createApp(apollo: Apollo, readiness?: Record<string, ReadinessCh
   adminRoutes(app, apollo);
   userTokenRoutes(app, apollo);
   gatewayRoutes(app, apollo, createGatewayMetrics(metrics.registry, () => apollo.admission.degraded));
-  degradedReadiness(app, apollo);
   return app;
-}
-
-/**
- * While Redis is down apollo still serves (per-node limits, user tokens,
- * anonymous reads), so /readyz answers 200 `degraded` instead of the kit's
- * 503 when the hot state is the only thing failing. The kit's readiness has
- * no "degraded" state, hence this wrapper around the app's fetch.
- */
-function degradedReadiness(app: ServiceApp, apollo: Apollo): void {
-  const inner = app.fetch;
-  app.fetch = async (request, ...rest) => {
-    const response = await inner(request, ...rest);
-    if (response.status !== 503 || !apollo.admission.degraded || new URL(request.url).pathname !== '/readyz') return response;
-    const body = (await response.json()) as { error: { details?: Record<string, string> } };
-    const checks = body.error.details ?? {};
-    const failing = Object.entries(checks).filter(([, result]) => result !== 'ok');
-    if (!failing.every(([name]) => name.startsWith('hot state'))) return Response.json(body, { status: 503, headers: response.headers });
-    return Response.json(
-      { status: 'degraded', checks, message: 'Redis does not answer: limits are per node; access tokens and signed requests get 503' },
-      { status: 200, headers: response.headers },
-    );
-  };
 }
 
 function cachedPublicDocument(app: ServiceApp, liveRoutes: LiveRoutes, cacheMs: number) {
