@@ -8,6 +8,7 @@
 //   npm run bench -w services/apollo        (BENCH_SECONDS=5, BENCH_CONNECTIONS=50)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { freePort } from '@bamboo/testing/node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,16 +71,6 @@ function load(url: string, headers: Record<string, string> = {}, rate?: number, 
       } catch (error) {
         reject(error);
       }
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
     });
   });
 }

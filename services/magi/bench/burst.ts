@@ -14,15 +14,14 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { createLogger, identityHeaders, loadConfig, signatureHeaders } from '@bamboo/kit';
 import { openDocumentStore, openEngines } from '@bamboo/engines';
+import { freePort, tempDir } from '@bamboo/testing/node';
 import { configShape } from '../src/config.js';
 import { sendGift } from '../src/gifting/send.js';
 import { topUp } from '../src/gifting/wallets.js';
@@ -193,18 +192,6 @@ function print(label: string, f: Figures, report: { ok: boolean; entries: number
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-// Small stand-ins for @bamboo/testing, whose index imports vitest (unusable outside a test run).
-const tempDir = (label: string) => mkdtemp(join(tmpdir(), `bamboo-${label}-`));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createTcpServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function signedInit(path: string, method: string, body: unknown, uid?: string): RequestInit {
   const text = body === undefined ? undefined : JSON.stringify(body);

@@ -1,20 +1,8 @@
-// Process helpers for the bench. (@bamboo/testing has the same, but its
-// entry point imports vitest, which cannot load outside a test run.)
+// Process helpers for the bench.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '@bamboo/testing/node';
 import { Redis } from 'ioredis';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A fresh, non-persisting redis-server for the bench alone, so its memory figures are clean. */
 export async function startRedis(): Promise<{ url: string; pid: number; stop(): void }> {

@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMicros, freePort, startRedis } from './processes.js';
+import { freePort } from '@bamboo/testing/node';
+import { cpuMicros, startRedis } from './processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
