@@ -96,7 +96,10 @@ export class Session implements Receiver {
 
   send(frame: Buffer): void {
     if (this.state === 'closed') return;
-    if (this.transport.bufferedBytes() + frame.length > this.deps.settings.sendBufferBytes) {
+    // An empty buffer always takes the frame, so one merged window larger than the bound
+    // never cuts off a client that keeps up; a buffer already holding data must stay under it.
+    const buffered = this.transport.bufferedBytes();
+    if (buffered > 0 && buffered + frame.length > this.deps.settings.sendBufferBytes) {
       return this.fail('slow_consumer', 'send buffer full: the connection does not read fast enough');
     }
     this.transport.write(frame);
