@@ -1,5 +1,5 @@
 // homer's routes: thin handlers over the domain functions in src/logic.
-import { createServiceApp, type Logger, type ServiceApp } from '@bamboo/kit';
+import { createServiceApp, type HttpMetrics, type Logger, type ServiceApp } from '@bamboo/kit';
 import type { Engines } from '@bamboo/engines';
 import type { HomerContext } from './routes/context.js';
 import { danmakuRoutes } from './routes/danmaku.js';
@@ -10,9 +10,9 @@ export interface AppDeps extends HomerContext {
   engines: Engines;
 }
 
-export function createApp(deps: AppDeps): ServiceApp {
+export function createApp(deps: AppDeps): { app: ServiceApp; metrics: HttpMetrics } {
   const { config, logger, engines } = deps;
-  const { app } = createServiceApp({
+  const { app, metrics } = createServiceApp({
     service: 'homer',
     description: 'Danmaku (bullet chat): send over HTTP, receive over TCP and WebSocket.',
     logger,
@@ -22,5 +22,5 @@ export function createApp(deps: AppDeps): ServiceApp {
   });
   danmakuRoutes(app, deps);
   internalRoutes(app, deps);
-  return app;
+  return { app, metrics };
 }

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// bamboo-danmaku: join a room and print its danmaku, one line each.
+// bamboo-danmaku: join a room and print its danmaku, one line each, and the
+// user's own unicast messages (acked once printed, unless --no-ack).
 //   npx bamboo-danmaku --room 42 [--api http://127.0.0.1:8080] [--token <bearer>]
-//                      [--ws] [--region r] [--isp i] [--network wifi|cellular]
+//                      [--ws] [--region r] [--isp i] [--network wifi|cellular] [--no-ack]
 // Gets a ticket and gateway addresses through apollo, connects to the first
 // gateway that answers, and on "reconnect elsewhere" or a dropped connection
 // starts over, resuming from the last sequence number it printed.
 import { parseArgs } from 'node:util';
 import { DanmakuClient } from './client/client.js';
 import type { RoomMessage } from './stores/room-bus.js';
+import type { UnicastMessage } from './stores/inbox.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,12 +20,13 @@ const { values } = parseArgs({
     region: { type: 'string' },
     isp: { type: 'string' },
     network: { type: 'string' },
+    'no-ack': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help || !values.room) {
-  process.stdout.write('usage: bamboo-danmaku --room <id> [--api URL] [--token BEARER] [--ws] [--region R] [--isp I] [--network N]\n');
+  process.stdout.write('usage: bamboo-danmaku --room <id> [--api URL] [--token BEARER] [--ws] [--region R] [--isp I] [--network N] [--no-ack]\n');
   process.exit(values.help ? 0 : 2);
 }
 const room = values.room;
@@ -43,6 +46,14 @@ function print(m: RoomMessage): void {
   process.stdout.write(`${time} [${m.room}#${m.seq}] ${who}: ${text}\n`);
 }
 
+/** A unicast message, marked as yours; acked once printed (with --no-ack it comes again on the next connect). */
+function printUnicast(client: () => DanmakuClient | undefined, m: UnicastMessage): void {
+  const time = new Date(m.ts).toISOString().slice(11, 19);
+  const text = typeof m.body.text === 'string' ? m.body.text : JSON.stringify(m.body);
+  process.stdout.write(`${time} [to you${m.id === undefined ? '' : ` #${m.id}`}] ${m.from ?? m.type}: ${text}\n`);
+  if (m.id !== undefined && !values['no-ack']) client()?.ack([m.id]).catch(() => undefined);
+}
+
 async function connectOnce(lastSeq: number | undefined): Promise<DanmakuClient> {
   const query = new URLSearchParams({ room, ...(values.region ? { region: values.region } : {}), ...(values.isp ? { isp: values.isp } : {}) });
   const { gateways } = await api<{ gateways: Array<{ tcp: string; ws: string }> }>(`/v1/danmaku/dispatch?${query}`);
@@ -52,9 +63,21 @@ async function connectOnce(lastSeq: number | undefined): Promise<DanmakuClient> 
       method: 'POST',
       body: JSON.stringify({ room, ...(values.network ? { network: values.network } : {}) }),
     });
-    const options = { ticket, onMessage: print, ...(lastSeq === undefined ? {} : { lastSeq }), ...(values.network ? { network: values.network } : {}) };
+    // Inbox messages arrive during the handshake, before the client object is returned: ack those once it is.
+    let connected: DanmakuClient | undefined;
+    const early: UnicastMessage[] = [];
+    const onUnicast = (m: UnicastMessage) => (connected ? printUnicast(() => connected, m) : early.push(m));
+    const options = {
+      ticket,
+      onMessage: print,
+      onUnicast,
+      ...(lastSeq === undefined ? {} : { lastSeq }),
+      ...(values.network ? { network: values.network } : {}),
+    };
     try {
-      return values.ws ? await DanmakuClient.ws(gateway.ws, options) : await DanmakuClient.tcp(gateway.tcp, options);
+      connected = values.ws ? await DanmakuClient.ws(gateway.ws, options) : await DanmakuClient.tcp(gateway.tcp, options);
+      for (const m of early.splice(0)) printUnicast(() => connected, m);
+      return connected;
     } catch (error) {
       process.stderr.write(`${values.ws ? gateway.ws : gateway.tcp}: ${(error as Error).message}; trying the next\n`);
     }

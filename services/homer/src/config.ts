@@ -27,8 +27,12 @@ export const configShape = {
   HOMER_HEARTBEAT_CELLULAR_MS: ms.default(60_000),
   /** Largest frame a client may send (header included). */
   HOMER_MAX_CLIENT_FRAME_BYTES: count.default(4096),
-  /** Bytes queued to one connection beyond which it is closed as a slow consumer. */
+  /** Bytes queued to one connection: past half of it low-priority messages are dropped, past it every frame. */
   HOMER_SEND_BUFFER_BYTES: count.default(1024 * 1024),
+  /** Frames queued to one connection, the same two marks as the bytes. */
+  HOMER_SEND_BUFFER_FRAMES: count.default(1024),
+  /** A connection still over half its buffer this long after it first overflowed is closed (slow_consumer). */
+  HOMER_SLOW_CONSUMER_GRACE_MS: ms.default(5_000),
   /** Rooms one connection may be in at once. */
   HOMER_MAX_ROOMS_PER_CONN: count.default(4),
   /** A room's messages are merged over this window into one frame per connection. */
@@ -39,6 +43,26 @@ export const configShape = {
   HOMER_HISTORY_TTL_MS: ms.default(5 * 60_000),
   /** Longest danmaku text, in characters. */
   HOMER_MAX_TEXT_CHARS: count.default(100),
+  /** Banned words, comma-separated; matched after NFKC (width) and case folding. */
+  HOMER_BANNED_WORDS: z.string().default(''),
+  /** What a banned word does to a danmaku: refuse it (422 banned_word) or mask the word with '*'. */
+  HOMER_BANNED_WORDS_MODE: z.enum(['refuse', 'mask']).default('refuse'),
+  /** Per user and room: sends per second (sustained) … */
+  HOMER_SEND_RATE_PER_S: z.coerce.number().positive().default(1),
+  /** … and the burst allowed on top of that. */
+  HOMER_SEND_BURST: count.default(3),
+  /** How long villa's mute/ban verdict is reused (a mute takes effect within this). */
+  HOMER_PERMISSION_CACHE_MS: z.coerce.number().int().min(0).default(3_000),
+  /** Shards a room's connections are split into (by connection hash) on every gateway. */
+  HOMER_ROOM_SHARDS: count.default(4),
+  /** Messages one shard's connections get per batching window; over it chat and low are sampled, high never. */
+  HOMER_WINDOW_BUDGET: count.default(20),
+  /** Unicast inbox: how long a message waits for its ack by default (the caller may say less or more) … */
+  HOMER_INBOX_TTL_MS: ms.default(24 * 3600_000),
+  /** … at most this many per user (the oldest go first) … */
+  HOMER_INBOX_MAX: count.default(100),
+  /** … and delivered on connect at most this many times without an ack. */
+  HOMER_INBOX_MAX_DELIVERIES: count.default(5),
   /** How often a gateway re-registers and reports its online counts. */
   HOMER_REGISTER_EVERY_MS: ms.default(5_000),
   /** A gateway not heard from for this long is dropped from dispatch and counts. */

@@ -17,10 +17,17 @@ export const KEY = 'test-internal-key-0123456789';
 export class FakeVilla implements RoomCatalog {
   readonly rooms = new Set(['42', '43', '44', '45', '46', '47', '48', '49']);
   readonly refused = new Map<string, SendPermission>();
+  /** Calls to sendPermission, to see homer's cache at work. */
+  permissionCalls = 0;
   async assertRoom(roomId: string): Promise<void> {
     if (!this.rooms.has(roomId)) throw new NotFoundError(`room ${roomId} does not exist`, 'room_not_found');
   }
+  async anchorOf(roomId: string): Promise<string> {
+    await this.assertRoom(roomId);
+    return `anchor-${roomId}`;
+  }
   async sendPermission(roomId: string, uid: string): Promise<SendPermission> {
+    this.permissionCalls++;
     await this.assertRoom(roomId);
     return this.refused.get(uid) ?? { allowed: true };
   }

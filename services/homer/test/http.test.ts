@@ -11,7 +11,8 @@ describe('HTTP API', () => {
   let client: DanmakuClient;
   const got: RoomMessage[] = [];
   beforeAll(async () => {
-    node = await startNode();
+    // The per-user rate has its own test (moderation.test.ts).
+    node = await startNode({ env: { HOMER_SEND_BURST: '1000' } });
     client = await DanmakuClient.ws(node.address.ws, { ticket: await node.ticket('42'), heartbeat: false, onMessage: (m) => got.push(m) });
   });
   afterAll(async () => {
@@ -26,7 +27,7 @@ describe('HTTP API', () => {
     const before = (await history('42')).lastSeq;
     const res = await post(node, '/v1/danmaku/rooms/42/messages', { text: '  hello 🎉  ', color: '#ff0000' }, { uid: 'alice' });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ room: '42', seq: before + 1, ts: expect.any(Number) });
+    expect(res.body).toEqual({ room: '42', seq: before + 1, ts: expect.any(Number), text: 'hello 🎉' });
     await eventually(() => got.find((m) => m.seq === res.body.seq), 'the danmaku on the socket');
     expect(got.find((m) => m.seq === res.body.seq)).toEqual({
       room: '42',

@@ -11,7 +11,7 @@ import { rawTcp } from './raw.js';
 describe('per-connection send buffer', () => {
   let node: Node;
   beforeAll(async () => {
-    node = await startNode({ env: { HOMER_SEND_BUFFER_BYTES: String(256 * 1024), HOMER_BATCH_WINDOW_MS: '5' } });
+    node = await startNode({ env: { HOMER_SEND_BUFFER_BYTES: String(256 * 1024), HOMER_BATCH_WINDOW_MS: '5', HOMER_SLOW_CONSUMER_GRACE_MS: '300' } });
   });
   afterAll(async () => node.stop());
 

@@ -9,6 +9,12 @@ import { createMemoryRoomBus } from '../src/stores/room-bus.memory.js';
 import { createRedisRoomBus } from '../src/stores/room-bus.redis.js';
 import { createMemoryGatewayRegistry } from '../src/stores/gateway-registry.memory.js';
 import { createRedisGatewayRegistry } from '../src/stores/gateway-registry.redis.js';
+import { inboxContract } from '../src/stores/inbox.contract.js';
+import { createMemoryInbox } from '../src/stores/inbox.memory.js';
+import { createRedisInbox } from '../src/stores/inbox.redis.js';
+import { sendRateContract } from '../src/stores/send-rate.contract.js';
+import { createMemorySendRate } from '../src/stores/send-rate.memory.js';
+import { createRedisSendRate } from '../src/stores/send-rate.redis.js';
 
 roomBusContract('memory', {
   async open(options) {
@@ -21,6 +27,20 @@ gatewayRegistryContract('memory', {
   async open() {
     const registry = createMemoryGatewayRegistry();
     return { a: registry, b: registry, close: async () => undefined };
+  },
+});
+
+inboxContract('memory', {
+  async open(options) {
+    const inbox = createMemoryInbox(options);
+    return { a: inbox, b: inbox, close: async () => undefined };
+  },
+});
+
+sendRateContract('memory', {
+  async open() {
+    const rate = createMemorySendRate();
+    return { a: rate, b: rate, close: async () => undefined };
   },
 });
 
@@ -48,6 +68,18 @@ describeRedis('homer stores on Redis', (url) => {
     async open() {
       const { hots, close } = await twoNodes(url);
       return { a: createRedisGatewayRegistry(hots[0]), b: createRedisGatewayRegistry(hots[1]), close };
+    },
+  });
+  inboxContract('redis', {
+    async open(options) {
+      const { hots, close } = await twoNodes(url);
+      return { a: createRedisInbox(hots[0], options), b: createRedisInbox(hots[1], options), close };
+    },
+  });
+  sendRateContract('redis', {
+    async open() {
+      const { hots, close } = await twoNodes(url);
+      return { a: createRedisSendRate(hots[0]), b: createRedisSendRate(hots[1]), close };
     },
   });
 });

@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { decodeBatch, decodeFrame, encodeJsonFrame, FrameError, FrameReader, parseJsonBody, type Frame } from '../protocol/frame.js';
 import { Op } from '../protocol/ops.js';
 import type { RoomMessage } from '../stores/room-bus.js';
+import type { UnicastMessage } from '../stores/inbox.js';
 
 /** Largest frame the client accepts from a server (batches can be big). */
 const MAX_SERVER_FRAME = 16 * 1024 * 1024;
@@ -26,6 +27,12 @@ export interface JoinReply {
   online: number;
   resumed: number;
   gap: boolean;
+  shard: number;
+}
+
+export interface AckReply {
+  removed: number;
+  unknown: number;
 }
 
 export interface ServerError {
@@ -45,6 +52,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Listens from the start, so messages replayed during the handshake are seen too. */
   onMessage?: (message: RoomMessage) => void;
+  /** Listens from the start for unicast messages (the inbox comes right after the handshake). */
+  onUnicast?: (message: UnicastMessage) => void;
 }
 
 interface Pending {
@@ -60,8 +69,9 @@ export class ServerErrorFrame extends Error {
 }
 
 /**
- * Events: 'message' (RoomMessage), 'notice' (object), 'error' (ServerError),
- * 'close' (). Messages come in sequence order per room.
+ * Events: 'message' (RoomMessage), 'unicast' (UnicastMessage; ack it by id
+ * when it has one), 'notice' (object), 'error' (ServerError), 'close' ().
+ * Messages come in sequence order per room, unicast in id order.
  */
 export class DanmakuClient extends EventEmitter {
   auth: AuthReply | undefined;
@@ -128,6 +138,11 @@ export class DanmakuClient extends EventEmitter {
     return this.request(Op.Leave, Op.LeaveReply, { room }) as Promise<{ room: string; left: boolean }>;
   }
 
+  /** Acknowledges unicast messages: the server removes them from the inbox. */
+  ack(ids: number[]): Promise<AckReply> {
+    return this.request(Op.Ack, Op.AckReply, { ids }) as Promise<AckReply>;
+  }
+
   /** One heartbeat; the reply carries the online count of each joined room. */
   heartbeat(): Promise<{ online: Record<string, number> }> {
     return this.request(Op.Heartbeat, Op.HeartbeatReply, {}) as Promise<{ online: Record<string, number> }>;
@@ -140,6 +155,7 @@ export class DanmakuClient extends EventEmitter {
 
   private async handshake(options: ConnectOptions): Promise<void> {
     if (options.onMessage) this.on('message', options.onMessage);
+    if (options.onUnicast) this.on('unicast', options.onUnicast);
     const seq = this.nextSeq++;
     const joined = this.expect(seq, Op.JoinReply);
     const authed = this.expect(seq, Op.AuthReply, true);
@@ -197,6 +213,9 @@ export class DanmakuClient extends EventEmitter {
         this.emit('message', message);
         return;
       }
+      case Op.Unicast:
+        this.emit('unicast', body as UnicastMessage);
+        return;
       case Op.Notice:
         this.emit('notice', body);
         return;

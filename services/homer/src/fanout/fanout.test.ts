@@ -2,12 +2,25 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@bamboo/kit';
 import { RoomBatcher } from './batcher.js';
 import { Hub, type Receiver } from './hub.js';
+import type { Outgoing } from './outgoing.js';
+import { applyBudget } from './budget.js';
+import { HomerStats } from '../stats.js';
 import { createMemoryRoomBus } from '../stores/room-bus.memory.js';
 import type { RoomMessage } from '../stores/room-bus.js';
 import { decodeBatch, decodeFrame, parseJsonBody } from '../protocol/frame.js';
 import { Op } from '../protocol/ops.js';
 
-const msg = (seq: number): RoomMessage => ({ room: '1', seq, ts: 0, type: 'chat', priority: 'normal', body: {} });
+const msg = (seq: number, priority: RoomMessage['priority'] = 'normal'): RoomMessage => ({ room: '1', seq, ts: 0, type: 'chat', priority, body: {} });
+
+/** A receiver that records the frames it is given (the full ones). */
+const recorder = (onFrame: (f: Buffer) => void, shardKey = 0): Receiver => ({
+  uid: undefined,
+  shardKey,
+  deliver: (out: Outgoing) => onFrame(out.frame()),
+  pushUnicast: () => undefined,
+  terminate: () => undefined,
+});
+const hubOptions = { batchWindowMs: 0, shards: 1, windowBudget: 100 };
 
 describe('RoomBatcher', () => {
   afterEach(() => vi.useRealTimers());
@@ -39,11 +52,11 @@ describe('Hub', () => {
 
   it('writes one buffer, serialised once, to every member of a room', async () => {
     const bus = createMemoryRoomBus({ historySize: 10, historyTtlMs: 60_000, idempotencyTtlMs: 60_000 });
-    const hub = new Hub(bus, { batchWindowMs: 0 }, createLogger('t', 'silent'));
+    const hub = new Hub(bus, hubOptions, new HomerStats(), createLogger('t', 'silent'));
     await hub.ensureGlobal();
     const frames = new Map<Receiver, Buffer[]>();
     const receiver = (): Receiver => {
-      const r: Receiver = { send: (f) => frames.get(r)!.push(f) };
+      const r: Receiver = recorder((f) => frames.get(r)!.push(f));
       frames.set(r, []);
       return r;
     };
@@ -64,10 +77,10 @@ describe('Hub', () => {
 
   it('replays history on join, then live messages, none twice', async () => {
     const bus = createMemoryRoomBus({ historySize: 10, historyTtlMs: 60_000, idempotencyTtlMs: 60_000 });
-    const hub = new Hub(bus, { batchWindowMs: 0 }, createLogger('t', 'silent'));
+    const hub = new Hub(bus, hubOptions, new HomerStats(), createLogger('t', 'silent'));
     for (let i = 0; i < 3; i++) await bus.publish('room', { type: 'chat', priority: 'normal', body: {} });
     const seen: number[] = [];
-    const r: Receiver = { send: (f) => seen.push(...seqsIn(f)) };
+    const r = recorder((f) => seen.push(...seqsIn(f)));
     const joining = hub.join(r, 'room', 1, () => undefined);
     // Published while the join reads history: must come once, after the replay.
     await bus.publish('room', { type: 'chat', priority: 'normal', body: {} });
@@ -77,5 +90,27 @@ describe('Hub', () => {
     expect(result.resumed).toBeGreaterThanOrEqual(2);
     expect(seen).toEqual([2, 3, 4, 5]);
     await hub.close();
+  });
+});
+
+describe('window budget', () => {
+  it('keeps every high-priority message, then normal, then low, sampled evenly', () => {
+    const window = [
+      ...Array.from({ length: 10 }, (_, i) => msg(i + 1, 'normal')),
+      msg(11, 'high'),
+      ...Array.from({ length: 5 }, (_, i) => msg(12 + i, 'low')),
+      msg(17, 'high'),
+    ];
+    const { kept, sampled } = applyBudget(window, 6);
+    expect(kept.filter((m) => m.priority === 'high').map((m) => m.seq)).toEqual([11, 17]);
+    // 4 slots left for 10 chat messages, spread over the window; no room for low
+    expect(kept.filter((m) => m.priority === 'normal').map((m) => m.seq)).toEqual([3, 5, 8, 10]);
+    expect(kept.some((m) => m.priority === 'low')).toBe(false);
+    expect(sampled).toBe(window.length - 6);
+    expect(kept.map((m) => m.seq)).toEqual([...kept.map((m) => m.seq)].sort((a, b) => a - b));
+    // more high than the budget: all of them still go
+    const flood = Array.from({ length: 9 }, (_, i) => msg(i + 1, 'high'));
+    expect(applyBudget(flood, 3).kept).toHaveLength(9);
+    expect(applyBudget(window, 100)).toEqual({ kept: window, sampled: 0 });
   });
 });

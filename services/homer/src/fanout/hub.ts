@@ -1,15 +1,26 @@
-// This gateway's rooms: who is in each, the bus subscription per room (only
-// for rooms with members here), the merging window, and the write of one
-// buffer to every member. Global messages go to every authenticated receiver.
+// This gateway's rooms: who is in each (split into shards by connection
+// hash), the bus subscription per room (only for rooms with members here),
+// the merging window, the per-shard budget, and the write of one buffer to
+// every member of a shard. Global messages go to every authenticated
+// receiver; unicast pushes, kicks and room closes go to the receivers of a
+// user or room here.
 import type { Logger } from '@bamboo/kit';
-import { messagesFrame } from '../protocol/messages.js';
-import { GLOBAL_ROOM, type RoomBus, type RoomMessage } from '../stores/room-bus.js';
+import { GLOBAL_ROOM, type Priority, type RoomBus, type RoomMessage } from '../stores/room-bus.js';
 import { sumCounts, type GatewayRegistry } from '../stores/gateway-registry.js';
+import type { HomerStats } from '../stats.js';
 import { RoomBatcher } from './batcher.js';
+import { Outgoing } from './outgoing.js';
+import { applyBudget, mergeBySeq, visibleTo } from './budget.js';
 
 export interface Receiver {
-  /** Writes one frame; the receiver enforces its own buffer limit. */
-  send(frame: Buffer): void;
+  /** The connection's user, once authenticated. */
+  readonly uid: string | undefined;
+  /** The connection's shard in any room is shardKey mod the shard count. */
+  readonly shardKey: number;
+  /** Writes a window's messages; the receiver applies its own buffer limits. */
+  deliver(out: Outgoing): void;
+  pushUnicast(frame: Buffer, id: number | undefined, priority: Priority, acceptedAt: number): void;
+  terminate(code: 'kicked' | 'room_closed', message: string): void;
 }
 
 interface Member {
@@ -20,7 +31,8 @@ interface Member {
 }
 
 interface Room {
-  members: Map<Receiver, Member>;
+  /** Members by shard. */
+  shards: Array<Map<Receiver, Member>>;
   batcher: RoomBatcher;
   subscribed: Promise<() => Promise<void>>;
   /** Connections to this room on other gateways, as of the last registry read. */
@@ -36,22 +48,36 @@ export interface JoinResult {
   resumed: number;
   /** Some messages after the client's sequence number are no longer kept. */
   gap: boolean;
+  /** The connection's shard in the room. */
+  shard: number;
 }
+
+export interface HubOptions {
+  batchWindowMs: number;
+  /** Shards per room. */
+  shards: number;
+  /** Messages a shard gets per window before chat and low are sampled. */
+  windowBudget: number;
+}
+
+const size = (room: Room): number => room.shards.reduce((n, members) => n + members.size, 0);
 
 export class Hub {
   private readonly rooms = new Map<string, Room>();
   private readonly everyone = new Set<Receiver>();
+  private readonly byUser = new Map<string, Set<Receiver>>();
   private globalBatcher: RoomBatcher;
   private globalSubscription: Promise<() => Promise<void>> | undefined;
 
   constructor(
     private readonly bus: RoomBus,
-    private readonly options: { batchWindowMs: number },
+    private readonly options: HubOptions,
+    private readonly stats: HomerStats,
     private readonly logger: Logger,
   ) {
     this.globalBatcher = new RoomBatcher(options.batchWindowMs, (messages) => {
-      const frame = messagesFrame(messages);
-      for (const receiver of this.everyone) receiver.send(frame);
+      const out = new Outgoing(messages);
+      for (const receiver of this.everyone) receiver.deliver(out);
     });
   }
 
@@ -72,11 +98,33 @@ export class Hub {
 
   addReceiver(receiver: Receiver): void {
     this.everyone.add(receiver);
+    if (receiver.uid === undefined) return;
+    let mine = this.byUser.get(receiver.uid);
+    if (!mine) this.byUser.set(receiver.uid, (mine = new Set()));
+    mine.add(receiver);
   }
 
   removeReceiver(receiver: Receiver): void {
     this.everyone.delete(receiver);
-    for (const room of this.rooms.values()) room.members.delete(receiver);
+    for (const room of this.rooms.values()) room.shards[this.shardOf(receiver)]!.delete(receiver);
+    if (receiver.uid === undefined) return;
+    const mine = this.byUser.get(receiver.uid);
+    mine?.delete(receiver);
+    if (mine?.size === 0) this.byUser.delete(receiver.uid);
+  }
+
+  /** This gateway's connections of a user. */
+  receiversOf(uid: string): ReadonlySet<Receiver> {
+    return this.byUser.get(uid) ?? new Set();
+  }
+
+  /** This gateway's connections in a room. */
+  membersOf(roomId: string): Receiver[] {
+    return (this.rooms.get(roomId)?.shards ?? []).flatMap((members) => [...members.keys()]);
+  }
+
+  shardOf(receiver: Receiver): number {
+    return receiver.shardKey % this.options.shards;
   }
 
   /**
@@ -86,8 +134,10 @@ export class Hub {
    */
   async join(receiver: Receiver, roomId: string, afterSeq: number | undefined, reply: (r: JoinResult) => void): Promise<JoinResult> {
     const room = this.room(roomId);
+    const shard = this.shardOf(receiver);
+    const members = room.shards[shard]!;
     const member: Member = { held: [], sentThrough: 0 };
-    room.members.set(receiver, member);
+    members.set(receiver, member);
     try {
       await room.subscribed;
       const since = await this.bus.since(roomId, afterSeq ?? Number.MAX_SAFE_INTEGER);
@@ -98,36 +148,40 @@ export class Hub {
         online: this.online(roomId),
         resumed: replay.length,
         gap: afterSeq !== undefined && since.gap,
+        shard,
       };
-      if (room.members.get(receiver) !== member) return result; // left meanwhile
+      if (members.get(receiver) !== member) return result; // left meanwhile
       reply(result);
       const sentThrough = Math.max(since.lastSeq, replay.at(-1)?.seq ?? 0);
       const held = (member.held ?? []).filter((m) => m.seq > sentThrough);
-      const out = [...replay, ...held];
-      if (out.length > 0) receiver.send(messagesFrame(out));
+      const out = [...replay, ...held].filter((m) => visibleTo(m, shard, receiver.uid));
+      if (out.length > 0) receiver.deliver(new Outgoing(out));
       member.sentThrough = Math.max(sentThrough, held.at(-1)?.seq ?? 0);
       member.held = null;
       return result;
     } catch (error) {
-      if (room.members.get(receiver) === member) room.members.delete(receiver);
+      if (members.get(receiver) === member) members.delete(receiver);
       throw error;
     }
   }
 
   leave(receiver: Receiver, roomId: string): boolean {
-    return this.rooms.get(roomId)?.members.delete(receiver) ?? false;
+    return this.rooms.get(roomId)?.shards[this.shardOf(receiver)]!.delete(receiver) ?? false;
   }
 
   /** Connections in the room on every gateway (others as of the last refresh). */
   online(roomId: string): number {
     const room = this.rooms.get(roomId);
-    return room ? room.elsewhere + room.members.size : 0;
+    return room ? room.elsewhere + size(room) : 0;
   }
 
   /** This gateway's connections per room, for the registry. */
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [id, room] of this.rooms) if (room.members.size > 0) out[id] = room.members.size;
+    for (const [id, room] of this.rooms) {
+      const n = size(room);
+      if (n > 0) out[id] = n;
+    }
     return out;
   }
 
@@ -146,7 +200,7 @@ export class Hub {
 
   /** Drops subscriptions of rooms nobody here is in any more. */
   async sweep(): Promise<void> {
-    const idle = [...this.rooms].filter(([, room]) => room.members.size === 0);
+    const idle = [...this.rooms].filter(([, room]) => size(room) === 0);
     await Promise.all(
       idle.map(async ([id, room]) => {
         this.rooms.delete(id);
@@ -161,7 +215,7 @@ export class Hub {
   }
 
   async close(): Promise<void> {
-    for (const room of this.rooms.values()) room.members.clear();
+    for (const room of this.rooms.values()) for (const members of room.shards) members.clear();
     await this.sweep();
     const unsubscribe = await this.globalSubscription?.catch(() => undefined);
     await unsubscribe?.().catch(() => undefined);
@@ -171,7 +225,7 @@ export class Hub {
     let room = this.rooms.get(roomId);
     if (room) return room;
     const created: Room = {
-      members: new Map(),
+      shards: Array.from({ length: this.options.shards }, () => new Map()),
       batcher: new RoomBatcher(this.options.batchWindowMs, (messages) => this.deliver(created, messages)),
       subscribed: this.bus.subscribe(roomId, (m) => created.batcher.add(m)),
       elsewhere: 0,
@@ -184,18 +238,59 @@ export class Hub {
     return created;
   }
 
+  /**
+   * One window of a room. Messages for the whole room are budgeted once and
+   * serialised once for every shard that has nothing of its own; a shard
+   * with shard-targeted messages gets its own budgeted list. Messages for
+   * one user (range user/anchor) go only to that user's connections.
+   */
   private deliver(room: Room, messages: RoomMessage[]): void {
-    let frame: Buffer | undefined;
-    const last = messages.at(-1)!.seq;
-    for (const [receiver, member] of room.members) {
-      if (member.held) {
-        member.held.push(...messages);
-      } else if (member.sentThrough < messages[0]!.seq) {
-        receiver.send((frame ??= messagesFrame(messages)));
-      } else if (member.sentThrough < last) {
-        // Straddles the resume: this member alone gets the newer part.
-        receiver.send(messagesFrame(messages.filter((m) => m.seq > member.sentThrough)));
+    let roomWide: RoomMessage[] = messages;
+    let byShard: Map<number, RoomMessage[]> | undefined;
+    let personal: RoomMessage[] | undefined;
+    if (messages.some((m) => m.range !== undefined)) {
+      roomWide = [];
+      for (const m of messages) {
+        if (m.range === undefined) roomWide.push(m);
+        else if (m.range === 'shard') {
+          byShard ??= new Map();
+          const list = byShard.get(m.shard!) ?? [];
+          list.push(m);
+          byShard.set(m.shard!, list);
+        } else (personal ??= []).push(m);
       }
     }
+    const first = messages[0]!.seq;
+    const last = messages.at(-1)!.seq;
+    let common: Outgoing | undefined;
+    for (let shard = 0; shard < room.shards.length; shard++) {
+      const members = room.shards[shard]!;
+      if (members.size === 0) continue;
+      const own = byShard?.get(shard);
+      let out: Outgoing;
+      if (own) out = this.budgeted(mergeBySeq(roomWide, own));
+      else out = common ??= this.budgeted(roomWide);
+      for (const [receiver, member] of members) {
+        if (member.held) {
+          member.held.push(...messages);
+        } else if (personal && receiver.uid !== undefined && personal.some((m) => m.to === receiver.uid)) {
+          const mine = mergeBySeq(out.messages, personal.filter((m) => m.to === receiver.uid));
+          const fresh = mine.filter((m) => m.seq > member.sentThrough);
+          if (fresh.length > 0) receiver.deliver(new Outgoing(fresh));
+        } else if (member.sentThrough < first) {
+          if (out.count > 0) receiver.deliver(out);
+        } else if (member.sentThrough < last) {
+          // Straddles the resume: this member alone gets the newer part.
+          const fresh = out.messages.filter((m) => m.seq > member.sentThrough);
+          if (fresh.length > 0) receiver.deliver(new Outgoing(fresh));
+        }
+      }
+    }
+  }
+
+  private budgeted(messages: RoomMessage[]): Outgoing {
+    const { kept, sampled } = applyBudget(messages, this.options.windowBudget);
+    this.stats.sampled += sampled;
+    return new Outgoing(kept);
   }
 }

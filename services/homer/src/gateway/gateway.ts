@@ -1,7 +1,8 @@
 // A gateway node: the TCP listener, the WebSocket endpoint on the HTTP
 // server, its sessions, its registration (address, per-room counts) in the
-// registry, and the drain on shutdown: tell every client to reconnect
-// elsewhere, stop accepting, and finish once they left or the bound passed.
+// registry, the control channel (unicast pushes, kicks, room closes), and the
+// drain on shutdown: tell every client to reconnect elsewhere, stop
+// accepting, and finish once they left or the bound passed.
 import { createServer, type Server as TcpServer } from 'node:net';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,7 +12,11 @@ import type { Logger } from '@bamboo/kit';
 import type { DecodeLimits } from '../protocol/frame.js';
 import { CLIENT_OPS } from '../protocol/ops.js';
 import { Hub } from '../fanout/hub.js';
+import { unicastFrame } from '../protocol/messages.js';
 import type { RoomBus } from '../stores/room-bus.js';
+import type { Inbox, UnicastMessage } from '../stores/inbox.js';
+import type { ControlMessage, GatewayControl } from '../stores/gateway-control.js';
+import type { HomerStats } from '../stats.js';
 import type { GatewayInfo, GatewayRegistry } from '../stores/gateway-registry.js';
 import type { RoomCatalog } from '../logic/rooms.js';
 import { presenceBeats, type PresenceSink } from '../logic/presence.js';
@@ -24,10 +29,15 @@ export interface GatewayOptions {
   bus: RoomBus;
   registry: GatewayRegistry;
   rooms: RoomCatalog;
+  inbox: Inbox;
+  control: GatewayControl;
+  stats: HomerStats;
   logger: Logger;
   settings: SessionSettings;
   maxClientFrameBytes: number;
   batchWindowMs: number;
+  shards: number;
+  windowBudget: number;
   registerEveryMs: number;
   gatewayTtlMs: number;
   /** Where clients reach this node; the id defaults to host:tcpPort. */
@@ -50,11 +60,17 @@ export class Gateway {
   private presenceTimer: NodeJS.Timeout | undefined;
   /** The beat under way, so a drain can wait for it before deregistering. */
   private beating: Promise<void> | undefined;
+  private controlSubscription: Promise<() => Promise<void>> | undefined;
   private draining = false;
 
   constructor(private readonly options: GatewayOptions) {
     this.limits = { maxFrameBytes: options.maxClientFrameBytes, allowedOps: CLIENT_OPS };
-    this.hub = new Hub(options.bus, { batchWindowMs: options.batchWindowMs }, options.logger);
+    this.hub = new Hub(
+      options.bus,
+      { batchWindowMs: options.batchWindowMs, shards: options.shards, windowBudget: options.windowBudget },
+      options.stats,
+      options.logger,
+    );
     // The protocol checks sizes itself, so an oversize frame gets an error frame;
     // ws' own limit only guards memory against absurd messages.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxClientFrameBytes * 4 });
@@ -68,10 +84,18 @@ export class Gateway {
     return this.info;
   }
 
+  /** Open connections by transport. */
+  connectionsByTransport(): { tcp: number; ws: number } {
+    const out = { tcp: 0, ws: 0 };
+    for (const session of this.sessions) out[session.transportKind]++;
+    return out;
+  }
+
   /** Opens the TCP port, takes over /sub on `http`, registers and starts beating. */
   async start(http: HttpServer, httpPort: number, tcpPort: number, host: string): Promise<GatewayInfo> {
     // A store that is down at boot must not stop the gateway: beats retry.
     await this.hub.ensureGlobal().catch((error) => this.options.logger.warn({ err: error }, 'global stream not subscribed yet'));
+    await this.ensureControl().catch((error) => this.options.logger.warn({ err: error }, 'control channel not subscribed yet'));
     this.tcp = createServer((socket) => {
       if (this.draining) return void socket.destroy();
       const session = this.open(tcpTransport(socket));
@@ -107,6 +131,7 @@ export class Gateway {
     const info = this.info;
     const run = async () => {
       await this.hub.ensureGlobal();
+      await this.ensureControl();
       await this.options.registry.beat(info, this.hub.counts(), this.options.gatewayTtlMs);
       await this.hub.refreshOnline(this.options.registry, info.id);
       await this.hub.sweep();
@@ -149,12 +174,47 @@ export class Gateway {
     this.wss.close();
     await tcpClosed;
     await this.hub.close();
+    const unsubscribe = await this.controlSubscription?.catch(() => undefined);
+    await unsubscribe?.().catch(() => undefined);
+  }
+
+  /** Subscribes to the control channel; a failed attempt is retried on the next beat. */
+  private async ensureControl(): Promise<void> {
+    if (!this.controlSubscription) {
+      const attempt = this.options.control.subscribe((message) => this.onControl(message));
+      this.controlSubscription = attempt;
+      attempt.catch(() => {
+        if (this.controlSubscription === attempt) this.controlSubscription = undefined;
+      });
+    }
+    await this.controlSubscription;
+  }
+
+  private onControl(message: ControlMessage): void {
+    switch (message.kind) {
+      case 'unicast': {
+        const receivers = this.hub.receiversOf(message.uid);
+        if (receivers.size === 0) return;
+        const parsed = JSON.parse(message.json) as UnicastMessage;
+        const frame = unicastFrame(message.json, parsed.id);
+        for (const receiver of receivers) receiver.pushUnicast(frame, parsed.id, parsed.priority, parsed.ts);
+        return;
+      }
+      case 'kick':
+        for (const receiver of [...this.hub.receiversOf(message.uid)]) receiver.terminate('kicked', message.reason);
+        return;
+      case 'close_room':
+        for (const receiver of this.hub.membersOf(message.room)) receiver.terminate('room_closed', message.reason);
+        return;
+    }
   }
 
   private open(transport: Transport): Session {
     const session = new Session(transport, {
       hub: this.hub,
       rooms: this.options.rooms,
+      inbox: this.options.inbox,
+      stats: this.options.stats,
       settings: this.options.settings,
       logger: this.options.logger,
       onClose: (s) => this.sessions.delete(s),

@@ -1,11 +1,25 @@
 // One client connection, whatever carries it (TCP or WebSocket): the
 // handshake (auth first, within the auth timeout), heartbeats with a
-// watchdog, joining and leaving rooms, and the send-buffer limit. Frames are
-// handled one at a time in arrival order.
+// watchdog, joining and leaving rooms, the user's inbox on connect and acks,
+// and flow control. Frames are handled one at a time in arrival order.
+//
+// Flow control: the connection's unsent bytes and frames are bounded. Past
+// half the bound it is "behind" and low-priority messages are dropped; at
+// the bound every frame is dropped (an empty buffer still takes any one
+// frame, so a single large window never cuts off a client that keeps up);
+// a connection still behind a grace period after it first had something
+// dropped is closed with `slow_consumer`. So memory per connection stays bounded, and a
+// client that recovers misses only what it can fetch again (resume).
+import { randomInt } from 'node:crypto';
 import type { Logger } from '@bamboo/kit';
-import { encodeJsonFrame, FrameError, parseJsonBody, type Frame } from '../protocol/frame.js';
+import { encodeBatch, encodeJsonFrame, FrameError, parseJsonBody, type Frame } from '../protocol/frame.js';
 import { Op } from '../protocol/ops.js';
+import { unicastFrame } from '../protocol/messages.js';
 import type { Hub, Receiver } from '../fanout/hub.js';
+import type { Outgoing } from '../fanout/outgoing.js';
+import type { Inbox } from '../stores/inbox.js';
+import type { Priority } from '../stores/room-bus.js';
+import type { HomerStats } from '../stats.js';
 import { verifyTicket, type Ticket } from '../logic/ticket.js';
 import { ROOM_ID } from '../logic/send.js';
 import type { RoomCatalog } from '../logic/rooms.js';
@@ -16,6 +30,8 @@ export interface Transport {
   write(frame: Buffer): void;
   /** Bytes written but not yet sent to the peer. */
   bufferedBytes(): number;
+  /** Frames written but not yet handed to the kernel. */
+  pendingFrames(): number;
   /** Flushes what is written, then closes. */
   end(): void;
 }
@@ -25,12 +41,16 @@ export interface SessionSettings {
   authTimeoutMs: number;
   heartbeatMs: (network: string | undefined) => number;
   sendBufferBytes: number;
+  sendBufferFrames: number;
+  slowConsumerGraceMs: number;
   maxRooms: number;
 }
 
 export interface SessionDeps {
   hub: Hub;
   rooms: RoomCatalog;
+  inbox: Inbox;
+  stats: HomerStats;
   settings: SessionSettings;
   logger: Logger;
   onClose: (session: Session) => void;
@@ -50,9 +70,21 @@ export type ErrorCode =
   | 'slow_consumer'
   | 'room_not_found'
   | 'too_many_rooms'
+  | 'kicked'
+  | 'room_closed'
   | 'unavailable';
 
 const SILENCE_FACTOR = 2.5;
+/** Ids one ack may name. */
+const MAX_ACK_IDS = 100;
+/** Unacked pushes remembered per connection for the ack-latency metric. */
+const MAX_TRACKED_PUSHES = 256;
+
+interface HeldUnicast {
+  frame: Buffer;
+  id: number | undefined;
+  priority: Priority;
+}
 
 export class Session implements Receiver {
   private state: 'auth' | 'open' | 'closed' = 'auth';
@@ -62,6 +94,13 @@ export class Session implements Receiver {
   private readonly joined = new Set<string>();
   private watchdog: NodeJS.Timeout;
   private queue: Promise<void> = Promise.resolve();
+  private graceTimer: NodeJS.Timeout | undefined;
+  /** Live unicast pushes held back while the inbox is loaded on connect. */
+  private inboxHeld: HeldUnicast[] | null = null;
+  /** Pushed, not yet acked: id → acceptance time (for ack latency). */
+  private readonly pushed = new Map<number, number>();
+  /** Picks this connection's shard in every room (shardKey mod shards). */
+  readonly shardKey = randomInt(0x7fffffff);
 
   constructor(
     private readonly transport: Transport,
@@ -94,15 +133,42 @@ export class Session implements Receiver {
     });
   }
 
-  send(frame: Buffer): void {
+  get uid(): string | undefined {
+    return this.ticket?.uid;
+  }
+
+  get transportKind(): 'tcp' | 'ws' {
+    return this.transport.kind;
+  }
+
+  /** A window of room (or global) messages; low-priority ones are left out while behind. */
+  deliver(out: Outgoing): void {
     if (this.state === 'closed') return;
-    // An empty buffer always takes the frame, so one merged window larger than the bound
-    // never cuts off a client that keeps up; a buffer already holding data must stay under it.
-    const buffered = this.transport.bufferedBytes();
-    if (buffered > 0 && buffered + frame.length > this.deps.settings.sendBufferBytes) {
-      return this.fail('slow_consumer', 'send buffer full: the connection does not read fast enough');
-    }
-    this.transport.write(frame);
+    const { stats } = this.deps;
+    if (this.behind()) {
+      if (out.lowCount > 0) {
+        stats.dropped.slow_consumer_low += out.lowCount;
+        this.startGrace();
+      }
+      const lean = out.leanFrame();
+      if (!lean) return;
+      const count = out.count - out.lowCount;
+      if (this.write(lean)) stats.delivered.room += count;
+      else stats.dropped.buffer_full += count;
+    } else if (this.write(out.frame())) stats.delivered.room += out.count;
+    else stats.dropped.buffer_full += out.count;
+  }
+
+  /** A unicast message for this connection's user (held while the inbox loads). */
+  pushUnicast(frame: Buffer, id: number | undefined, priority: Priority, acceptedAt: number): void {
+    if (this.state !== 'open') return;
+    if (this.inboxHeld) this.inboxHeld.push({ frame, id, priority });
+    else this.writeUnicast(frame, id, priority, acceptedAt);
+  }
+
+  /** A control frame (replies, notices): subject to the buffer bound, never to priority. */
+  send(frame: Buffer): void {
+    if (this.state !== 'closed') this.write(frame);
   }
 
   /** Sends a notice that keeps the connection open. */
@@ -122,6 +188,7 @@ export class Session implements Receiver {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.watchdog);
+    clearTimeout(this.graceTimer);
     this.deps.hub.removeReceiver(this);
     this.transport.end();
     this.deps.onClose(this);
@@ -142,7 +209,7 @@ export class Session implements Receiver {
       case Op.Leave:
         return this.leave(frame.seq, body);
       case Op.Ack:
-        return; // reserved for unicast delivery; nothing to acknowledge in rooms
+        return this.ack(frame.seq, body);
       case Op.Auth:
         return this.fail('already_authenticated', 'auth may be sent once', frame.seq);
     }
@@ -156,6 +223,9 @@ export class Session implements Receiver {
     if (afterSeq === null) return this.fail('bad_body', 'lastSeq must be a non-negative integer', seq);
     this.ticket = verdict.ticket;
     this.state = 'open';
+    // Pushes that arrive while the inbox loads wait, so the inbox comes out in order.
+    const loadInbox = verdict.ticket.canSend;
+    if (loadInbox) this.inboxHeld = [];
     if (typeof body.platform === 'string' && PLATFORM.test(body.platform)) this.clientPlatform = body.platform;
     this.heartbeatMs = this.deps.settings.heartbeatMs(typeof body.network === 'string' ? body.network : undefined);
     clearTimeout(this.watchdog);
@@ -171,6 +241,118 @@ export class Session implements Receiver {
       heartbeatMs: this.heartbeatMs,
     });
     await this.enter(seq, verdict.ticket.room, afterSeq);
+    if (loadInbox) await this.loadInbox(verdict.ticket.uid);
+  }
+
+  /** The user's unacked messages in id order, then pushes that came meanwhile (none twice). */
+  private async loadInbox(uid: string): Promise<void> {
+    const { stats, inbox } = this.deps;
+    let lastId = 0;
+    try {
+      const loaded = await inbox.load(uid);
+      stats.dropped.expired += loaded.expired;
+      stats.dropped.redelivery_cap += loaded.capped;
+      stats.observeInboxSize(loaded.messages.length);
+      if (this.state !== 'open') return;
+      if (loaded.messages.length > 0) {
+        const frames = loaded.messages.map((m) => unicastFrame(JSON.stringify(m), m.id));
+        if (this.write(frames.length === 1 ? frames[0]! : encodeBatch(frames))) {
+          stats.delivered.unicast += frames.length;
+          for (const m of loaded.messages) this.track(m.id!, m.ts);
+        }
+        lastId = loaded.messages.at(-1)!.id!;
+      }
+    } catch (error) {
+      this.deps.logger.warn({ err: error, uid }, 'inbox not loaded');
+      this.softError(0, 'unavailable', 'your inbox could not be loaded now; reconnect to get it');
+    } finally {
+      const held = this.inboxHeld ?? [];
+      this.inboxHeld = null;
+      if (this.state === 'open') {
+        for (const h of held) if (h.id === undefined || h.id > lastId) this.writeUnicast(h.frame, h.id, h.priority, Date.now());
+      }
+    }
+  }
+
+  private writeUnicast(frame: Buffer, id: number | undefined, priority: Priority, acceptedAt: number): void {
+    const { stats } = this.deps;
+    if (priority === 'low' && this.behind()) {
+      stats.dropped.slow_consumer_low++;
+      this.startGrace();
+    } else if (this.write(frame)) {
+      stats.delivered.unicast++;
+      if (id !== undefined) this.track(id, acceptedAt);
+    } else {
+      stats.dropped.buffer_full++;
+    }
+  }
+
+  private track(id: number, acceptedAt: number): void {
+    if (this.pushed.size >= MAX_TRACKED_PUSHES) this.pushed.delete(this.pushed.keys().next().value!);
+    this.pushed.set(id, acceptedAt);
+  }
+
+  private async ack(seq: number, body: unknown): Promise<void> {
+    const ids = isObject(body) ? (Array.isArray(body.ids) ? body.ids : body.id !== undefined ? [body.id] : undefined) : undefined;
+    if (!ids || ids.length === 0 || ids.length > MAX_ACK_IDS || !ids.every((id) => Number.isSafeInteger(id) && id > 0)) {
+      return this.softError(seq, 'bad_body', `ack needs {"ids": [<message id>, …]} with 1 to ${MAX_ACK_IDS} ids`);
+    }
+    const uid = this.ticket!.uid;
+    const { stats } = this.deps;
+    let result = { removed: 0, unknown: ids.length };
+    // Anonymous viewers have no inbox: every id is unknown.
+    if (this.ticket!.canSend) {
+      try {
+        result = await this.deps.inbox.ack(uid, ids as number[]);
+      } catch (error) {
+        this.deps.logger.warn({ err: error, uid }, 'ack not stored');
+        return this.softError(seq, 'unavailable', 'the ack could not be stored; send it again');
+      }
+    }
+    stats.unknownAcks += result.unknown;
+    const now = Date.now();
+    for (const id of ids as number[]) {
+      const at = this.pushed.get(id);
+      if (at === undefined) continue;
+      this.pushed.delete(id);
+      stats.observeAckLatency((now - at) / 1000);
+    }
+    this.reply(Op.AckReply, seq, result);
+  }
+
+  /** Past half the bound (bytes or frames): low-priority messages are dropped. */
+  private behind(): boolean {
+    const { sendBufferBytes, sendBufferFrames } = this.deps.settings;
+    return this.transport.bufferedBytes() > sendBufferBytes / 2 || this.transport.pendingFrames() > sendBufferFrames / 2;
+  }
+
+  /** Writes unless the buffer is at its bound; then the frame is dropped and the grace period runs. */
+  private write(frame: Buffer): boolean {
+    const { sendBufferBytes, sendBufferFrames } = this.deps.settings;
+    const buffered = this.transport.bufferedBytes();
+    // An empty buffer always takes the frame, so one merged window larger than the bound
+    // never cuts off a client that keeps up; a buffer already holding data must stay under it.
+    if (buffered > 0 && (buffered + frame.length > sendBufferBytes || this.transport.pendingFrames() >= sendBufferFrames)) {
+      this.startGrace();
+      return false;
+    }
+    this.transport.write(frame);
+    return true;
+  }
+
+  /** Something was dropped: unless the connection has caught up when the grace period ends, it is closed. */
+  private startGrace(): void {
+    this.graceTimer ??= setTimeout(() => {
+      this.graceTimer = undefined;
+      if (!this.behind()) return;
+      this.deps.stats.slowConsumersClosed++;
+      this.fail('slow_consumer', 'the connection does not read fast enough');
+    }, this.deps.settings.slowConsumerGraceMs);
+  }
+
+  /** Closes the connection for an operator's reason (kick, room closed). */
+  terminate(code: 'kicked' | 'room_closed', message: string): void {
+    this.fail(code, message);
   }
 
   private async join(seq: number, body: unknown): Promise<void> {

@@ -8,11 +8,24 @@ import type { Session, Transport } from './session.js';
 /** How long a closing connection may take to flush before it is cut. */
 const LINGER_MS = 1_000;
 
+/** ws' send options, shared rather than allocated per frame. */
+const BINARY = { binary: true } as const;
+
+// Frames in flight are counted with one callback per connection (made once),
+// decremented when the frame reaches the kernel (TCP: write's callback; ws:
+// send's), so the count costs no allocation per frame.
+
 export function tcpTransport(socket: Socket): Transport {
+  let pending = 0;
+  const written = (): void => void pending--;
   return {
     kind: 'tcp',
-    write: (frame) => void socket.write(frame),
+    write: (frame) => {
+      pending++;
+      socket.write(frame, written);
+    },
     bufferedBytes: () => socket.writableLength,
+    pendingFrames: () => pending,
     end: () => {
       socket.end();
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
@@ -31,10 +44,16 @@ export function wireTcp(socket: Socket, session: Session, limits: DecodeLimits):
 }
 
 export function wsTransport(ws: WebSocket): Transport {
+  let pending = 0;
+  const written = (): void => void pending--;
   return {
     kind: 'ws',
-    write: (frame) => ws.send(frame, { binary: true }),
+    write: (frame) => {
+      pending++;
+      ws.send(frame, BINARY, written);
+    },
     bufferedBytes: () => ws.bufferedAmount,
+    pendingFrames: () => pending,
     end: () => {
       ws.close(1000);
       setTimeout(() => ws.terminate(), LINGER_MS).unref();

@@ -11,11 +11,13 @@ export interface SendPermission {
 export interface RoomCatalog {
   /** Throws NotFoundError for an unknown room. */
   assertRoom(roomId: string): Promise<void>;
+  /** The room's anchor (owner) user id; throws NotFoundError for an unknown room. */
+  anchorOf(roomId: string): Promise<string>;
   /** Throws NotFoundError for an unknown room. */
   sendPermission(roomId: string, uid: string): Promise<SendPermission>;
 }
 
-const RoomSchema = z.object({ roomId: z.string() }).passthrough();
+const RoomSchema = z.object({ roomId: z.string(), anchorId: z.string() }).passthrough();
 const PermissionSchema = z.object({
   allowed: z.boolean(),
   reason: z.enum(['muted', 'banned', 'room_closed']).optional(),
@@ -41,12 +43,45 @@ export function villaRoomCatalog(options: { baseUrl: string; internalKey: string
     async assertRoom(roomId) {
       await villa.call('GET', `/internal/rooms/${encodeURIComponent(roomId)}`, { schema: RoomSchema }).catch(notFound(roomId));
     },
+    async anchorOf(roomId) {
+      const room = await villa.call('GET', `/internal/rooms/${encodeURIComponent(roomId)}`, { schema: RoomSchema }).catch(notFound(roomId));
+      return room.anchorId;
+    },
     async sendPermission(roomId, uid) {
       return villa
         .call('GET', `/internal/rooms/${encodeURIComponent(roomId)}/send-permission/${encodeURIComponent(uid)}`, {
           schema: PermissionSchema,
         })
         .catch(notFound(roomId));
+    },
+  };
+}
+
+/**
+ * villa's verdicts reused for `ttlMs` per room and user, so a burst of sends
+ * costs villa one call, and a mute or ban takes effect within `ttlMs`.
+ * Failed calls are not cached. The map is bounded: past `maxEntries` it is
+ * cleared of stale entries, then of all.
+ */
+export function cachedPermissions(catalog: RoomCatalog, ttlMs: number, maxEntries = 50_000, now: () => number = Date.now): RoomCatalog {
+  if (ttlMs === 0) return catalog;
+  const cache = new Map<string, { permission: Promise<SendPermission>; until: number }>();
+  return {
+    assertRoom: (roomId) => catalog.assertRoom(roomId),
+    anchorOf: (roomId) => catalog.anchorOf(roomId),
+    sendPermission(roomId, uid) {
+      const key = `${roomId}\u0000${uid}`;
+      const t = now();
+      const hit = cache.get(key);
+      if (hit && hit.until > t) return hit.permission;
+      if (cache.size >= maxEntries) {
+        for (const [k, v] of cache) if (v.until <= t) cache.delete(k);
+        if (cache.size >= maxEntries) cache.clear();
+      }
+      const permission = catalog.sendPermission(roomId, uid);
+      cache.set(key, { permission, until: t + ttlMs });
+      permission.catch(() => cache.get(key)?.permission === permission && cache.delete(key));
+      return permission;
     },
   };
 }

@@ -14,3 +14,8 @@ export function messagesFrame(messages: readonly RoomMessage[]): Buffer {
   if (messages.length === 1) return messageFrame(messages[0]!);
   return encodeBatch(messages.map(messageFrame));
 }
+
+/** A unicast message frame from its stored JSON; the header sequence is its id (0 when not stored). */
+export function unicastFrame(json: string, id: number | undefined): Buffer {
+  return encodeFrame(Op.Unicast, id ?? 0, Buffer.from(json, 'utf8'));
+}

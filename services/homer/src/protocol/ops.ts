@@ -14,8 +14,12 @@ export const Op = {
   JoinReply: 21,
   Leave: 22,
   LeaveReply: 23,
-  /** Client acknowledges messages; accepted and reserved for unicast delivery. */
+  /** Client acknowledges unicast messages by id: {"ids": [n, …]}. */
   Ack: 24,
+  /** Server's answer to an ack: {"removed", "unknown"}. */
+  AckReply: 25,
+  /** A unicast message to this user (body: the message, with `id` when it was stored). */
+  Unicast: 26,
   /** Server notice, e.g. "reconnect elsewhere" while draining. */
   Notice: 30,
   /** Server error; unless stated otherwise the server closes after sending it. */

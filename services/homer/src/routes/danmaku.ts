@@ -1,10 +1,10 @@
 // Public routes (through apollo): connect tickets, sending, history, online
 // counts and the dispatcher.
 import { randomUUID } from 'node:crypto';
-import { createRoute, requireUser, z, type ServiceApp } from '@bamboo/kit';
+import { AppError, createRoute, errorBody, requireUser, z, type ServiceApp } from '@bamboo/kit';
 import { ErrorSchema } from '@bamboo/kit';
 import { anonymousUid, issueTicket } from '../logic/ticket.js';
-import { sendDanmaku } from '../logic/send.js';
+import { RateLimitedError, sendDanmaku } from '../logic/send.js';
 import { orderGateways } from '../logic/dispatch.js';
 import { heartbeatFor } from '../logic/heartbeat.js';
 import { sumCounts } from '../stores/gateway-registry.js';
@@ -24,6 +24,14 @@ const Network = z.string().max(16).optional().openapi({ description: 'wifi, wire
 export function danmakuRoutes(app: ServiceApp, ctx: HomerContext): void {
   const { config } = ctx;
   const heartbeat = { defaultMs: config.HOMER_HEARTBEAT_MS, cellularMs: config.HOMER_HEARTBEAT_CELLULAR_MS };
+  const sendDeps = {
+    bus: ctx.bus,
+    rooms: ctx.rooms,
+    sendRate: ctx.sendRate,
+    maxTextChars: config.HOMER_MAX_TEXT_CHARS,
+    banned: ctx.banned,
+    rate: { ratePerS: config.HOMER_SEND_RATE_PER_S, burst: config.HOMER_SEND_BURST },
+  };
 
   app.openapi(
     createRoute({
@@ -86,8 +94,14 @@ export function danmakuRoutes(app: ServiceApp, ctx: HomerContext): void {
         },
       },
       responses: {
-        201: json(z.object({ room: z.string(), seq: z.number().int(), ts: z.number().int() }), 'accepted and delivered to the room'),
+        201: json(
+          z.object({ room: z.string(), seq: z.number().int(), ts: z.number().int(), text: z.string() }),
+          'accepted and delivered to the room; `text` as shown (banned words masked)',
+        ),
         ...errors,
+        403: json(ErrorSchema, 'muted, banned or room closed (villa): code is the reason, details.until the expiry (epoch ms) or null'),
+        422: json(ErrorSchema, 'banned_word: the text contains a banned word (HOMER_BANNED_WORDS_MODE=refuse)'),
+        429: json(ErrorSchema, 'rate_limited: over the per-user send rate in this room; Retry-After says when to try again'),
       },
     }),
     async (c) => {
@@ -95,11 +109,17 @@ export function danmakuRoutes(app: ServiceApp, ctx: HomerContext): void {
       const { roomId } = c.req.valid('param');
       const { text, color } = c.req.valid('json');
       const idempotencyKey = c.req.valid('header')['idempotency-key'];
-      const message = await sendDanmaku(
-        { bus: ctx.bus, rooms: ctx.rooms, maxTextChars: config.HOMER_MAX_TEXT_CHARS },
-        { roomId, uid, text, ...(color ? { color } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) },
-      );
-      return c.json({ room: message.room, seq: message.seq, ts: message.ts }, 201);
+      try {
+        const message = await sendDanmaku(sendDeps, { roomId, uid, text, ...(color ? { color } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) });
+        ctx.stats.received.chat++;
+        return c.json({ room: message.room, seq: message.seq, ts: message.ts, text: message.body.text as string }, 201);
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) ctx.stats.refuse(error.code);
+        if (error instanceof RateLimitedError) {
+          return c.json(errorBody(error.code, error.message, error.details), 429, { 'Retry-After': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) });
+        }
+        throw error;
+      }
     },
   );
 
@@ -124,7 +144,9 @@ export function danmakuRoutes(app: ServiceApp, ctx: HomerContext): void {
     async (c) => {
       const { roomId } = c.req.valid('param');
       const { after } = c.req.valid('query');
-      return c.json(await ctx.bus.since(roomId, after), 200);
+      const since = await ctx.bus.since(roomId, after);
+      // Messages for one user (range user/anchor) are theirs, not the room's.
+      return c.json({ ...since, messages: since.messages.filter((m) => m.to === undefined) }, 200);
     },
   );
 

@@ -1,7 +1,7 @@
 // One-node room bus: everything in this process. Handlers run on a later
 // microtask, like Redis pub/sub, never inside publish().
 import type { Draft, Published, RoomBus, RoomBusOptions, RoomMessage, Since } from './room-bus.js';
-import { selectSince } from './room-bus.js';
+import { selectSince, targetOf } from './room-bus.js';
 
 interface Room {
   seq: number;
@@ -36,6 +36,7 @@ export function createMemoryRoomBus(options: RoomBusOptions): RoomBus {
         priority: draft.priority,
         body: draft.body,
         ...(draft.from === undefined ? {} : { from: draft.from }),
+        ...targetOf(draft),
       };
       r.history.push(message);
       const oldest = now - options.historyTtlMs;

@@ -6,7 +6,7 @@ import type { HotState } from '@bamboo/engines';
 import type { Redis } from 'ioredis';
 import { guardRedis as guard, redisOf } from '@bamboo/engines';
 import type { Draft, Published, RoomBus, RoomBusOptions, RoomMessage, Since } from './room-bus.js';
-import { selectSince } from './room-bus.js';
+import { selectSince, targetOf } from './room-bus.js';
 
 // KEYS: seq, history, idempotency. ARGV: channel, message head, message tail,
 // history size, history ttl ms, idempotency ttl ms, '1' when keyed.
@@ -51,6 +51,7 @@ export function createRedisRoomBus(hot: HotState, options: RoomBusOptions): Room
         priority: draft.priority,
         body: draft.body,
         ...(draft.from === undefined ? {} : { from: draft.from }),
+        ...targetOf(draft),
       });
       const tail = `,${full.slice(1)}`;
       const keyed = draft.idempotencyKey !== undefined;

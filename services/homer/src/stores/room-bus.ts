@@ -21,8 +21,21 @@ export const GLOBAL_ROOM = '*';
 
 export type MessageType = 'chat' | 'gift' | 'system';
 export type Priority = 'high' | 'normal' | 'low';
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+/** Who in the room gets a message: everyone (the default, no field), one shard, the anchor, one user. */
+export type Range = 'room' | 'shard' | 'anchor' | 'user';
+export const RANGES = ['room', 'shard', 'anchor', 'user'] as const;
 
-export interface Draft {
+/** Where a message goes inside its room; absent fields mean the whole room. */
+export interface Target {
+  range?: Exclude<Range, 'room'>;
+  /** The shard, for range `shard`. */
+  shard?: number;
+  /** The user (for `anchor`, the room's anchor), for ranges `anchor` and `user`. */
+  to?: string;
+}
+
+export interface Draft extends Target {
   type: MessageType;
   priority: Priority;
   body: Record<string, unknown>;
@@ -31,7 +44,7 @@ export interface Draft {
   idempotencyKey?: string;
 }
 
-export interface RoomMessage {
+export interface RoomMessage extends Target {
   room: string;
   seq: number;
   /** Server time of acceptance, epoch ms. */
@@ -72,6 +85,12 @@ export interface RoomBus {
 /** The JSON of a message, fields in a fixed order (the bytes clients receive). */
 export function messageJson(message: RoomMessage): string {
   return JSON.stringify(message);
+}
+
+/** The target fields of a draft, in the order messages carry them. */
+export function targetOf(draft: Target): Target {
+  if (draft.range === undefined) return {};
+  return { range: draft.range, ...(draft.shard === undefined ? {} : { shard: draft.shard }), ...(draft.to === undefined ? {} : { to: draft.to }) };
 }
 
 /** History filtering shared by the adapters. */
