@@ -2,6 +2,8 @@
 // the internal-signature guard on /internal/*, one JSON error shape, schema
 // validation errors as 400, and /healthz, /readyz, /metrics, /openapi.json.
 // A service adds its routes to the returned app and nothing else.
+import { ServerResponse } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -9,7 +11,7 @@ import { matchedRoutes } from 'hono/route';
 import type { Logger } from './logger.js';
 import { AppError, ValidationError, errorBody } from './errors.js';
 import { createHttpMetrics, type HttpMetrics } from './metrics.js';
-import { REQUEST_ID_HEADER, acceptOrCreateRequestId, runWithRequestId } from './request-context.js';
+import { REQUEST_ID_HEADER, acceptOrCreateRequestId, requestContextEnabled, runWithRequestId } from './request-context.js';
 import { verifyRequestSignature } from './verify-request.js';
 import { readIdentity, type Identity } from './identity.js';
 
@@ -110,11 +112,26 @@ function requestScope(options: ServiceAppOptions): MiddlewareHandler<ServiceEnv>
     const requestId = acceptOrCreateRequestId(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);
     c.set('logger', options.logger.child({ reqId: requestId }));
-    await runWithRequestId(requestId, next);
+    // On a socket, the two headers go on node's response before the handler
+    // runs: headers a handler's Response carries (a relayed answer) take
+    // precedence when node merges them. Setting them on the finished Response
+    // instead would turn the adaptor's plain response into a web stream,
+    // which cost more than the rest of the kit's work per request.
+    const outgoing = nodeResponse(c);
+    outgoing?.setHeader(REQUEST_ID_HEADER, requestId);
+    outgoing?.setHeader(SERVICE_HEADER, options.service);
+    await (requestContextEnabled() ? runWithRequestId(requestId, next) : next());
+    if (outgoing) return;
     c.header(REQUEST_ID_HEADER, requestId);
     // A response relayed from another service keeps that service's name.
     if (!c.res.headers.has(SERVICE_HEADER)) c.header(SERVICE_HEADER, options.service);
   };
+}
+
+/** Node's response when the app serves a socket (not app.request() in tests). */
+function nodeResponse(c: Context): ServerResponse | undefined {
+  const outgoing = (c.env as Partial<HttpBindings> | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? outgoing : undefined;
 }
 
 /** The route pattern that handled the request (not middleware), for labels. */
@@ -131,20 +148,16 @@ function observe(metrics: HttpMetrics): MiddlewareHandler<ServiceEnv> {
     const started = performance.now();
     await next();
     const seconds = (performance.now() - started) / 1000;
-    const labels = { method: c.req.method, route: routeLabel(c), status: String(c.res.status) };
+    const status = c.res.status;
+    const labels = { method: c.req.method, route: routeLabel(c), status: String(status) };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, seconds);
     const log = c.get('logger');
-    const line = {
-      ...c.get('logFields'),
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      ms: Math.round(seconds * 1000),
-    };
-    if (c.res.status >= 500) log.error(line, 'request failed');
-    else if (PROBE_PATHS.has(c.req.path)) log.debug(line, 'probe');
-    else log.info(line, 'request');
+    const level = status >= 500 ? 'error' : PROBE_PATHS.has(c.req.path) ? 'debug' : 'info';
+    // The line is built only when it will be written (LOG_LEVEL=warn skips it).
+    if (!log.isLevelEnabled(level)) return;
+    const line = { ...c.get('logFields'), method: c.req.method, path: c.req.path, status, ms: Math.round(seconds * 1000) };
+    log[level](line, level === 'error' ? 'request failed' : level === 'debug' ? 'probe' : 'request');
   };
 }
 

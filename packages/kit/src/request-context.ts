@@ -11,6 +11,20 @@ interface RequestContext {
 
 const storage = new AsyncLocalStorage<RequestContext>();
 
+// On Node 20 a running AsyncLocalStorage hooks every promise of the process,
+// a cost a service that never calls another pays for nothing. The service
+// app only opens a context per request once a service client exists.
+let contextWanted = false;
+
+/** Called by createServiceClient: from now on each request runs in its context. */
+export function enableRequestContext(): void {
+  contextWanted = true;
+}
+
+export function requestContextEnabled(): boolean {
+  return contextWanted;
+}
+
 export function runWithRequestId<T>(requestId: string, fn: () => T): T {
   return storage.run({ requestId }, fn);
 }

@@ -4,7 +4,7 @@
 // idempotent methods, or any call carrying an idempotency key.
 import type { z } from 'zod';
 import { signatureHeaders } from './internal-signature.js';
-import { REQUEST_ID_HEADER, currentRequestId } from './request-context.js';
+import { REQUEST_ID_HEADER, currentRequestId, enableRequestContext } from './request-context.js';
 import {
   AppError,
   BadGatewayError,
@@ -51,6 +51,7 @@ export interface ServiceClient {
 }
 
 export function createServiceClient(options: ServiceClientOptions): ServiceClient {
+  enableRequestContext();
   const attempts = options.attempts ?? 3;
   const backoffMs = options.backoffMs ?? 100;
 
