@@ -3,13 +3,17 @@
 // through apollo with bearer auth and a limit check on the memory and the
 // Redis engine; then apollo's added p99 at half its saturation rate, and the
 // isolation of a well-behaved client while another floods at 10x its limit.
-// Every server and the load generator (autocannon) run in their own process.
+// Every server and the load generators run in their own process: autocannon
+// for saturation, paced-load.mjs (a steady open-loop rate) for latency at a
+// given rate. Saturation runs go in rounds, alternating the proxies, and each
+// figure is the best round, so a burst of other work on the machine does not
+// decide a ratio.
 //
-//   npm run bench -w services/apollo        (BENCH_SECONDS=5, BENCH_CONNECTIONS=50)
+//   npm run bench -w services/apollo   (BENCH_SECONDS=5, BENCH_CONNECTIONS=50, BENCH_ROUNDS=2)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { freePort } from '@bamboo/testing/node';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -18,6 +22,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ADMIN = 'bench-admin-token-0123456789';
 const KEY = 'bench-internal-key-0123456789';
 const children: ChildProcess[] = [];
@@ -54,20 +59,34 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-/** autocannon in its own process; `rate` caps the total request rate. */
-function load(url: string, headers: Record<string, string> = {}, rate?: number, seconds = SECONDS): Promise<Result> {
+/** autocannon in its own process, at full speed. */
+function load(url: string, headers: Record<string, string> = {}, seconds = SECONDS): Promise<Result> {
   const args = ['autocannon', '--json', '-c', String(CONNECTIONS), '-d', String(seconds)];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
-  if (rate) args.push('-R', String(rate));
   args.push(url);
+  return output('npx', args, (json) => {
+    const r = json as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number };
+    return { total: r.requests.total, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx };
+  });
+}
+
+/** paced-load.mjs in its own process: `rate` requests per second, evenly spread. */
+function paced(url: string, rate: number, headers: Record<string, string> = {}, seconds = SECONDS): Promise<Result> {
+  const args = [join(here, 'paced-load.mjs'), url, String(rate), String(seconds), String(CONNECTIONS), JSON.stringify(headers)];
+  return output('node', args, (json) => {
+    const r = json as { sent: number; non2xx: number; errors: number; rps: number; p50: number; p99: number };
+    return { total: r.sent, rps: r.rps, p50: r.p50, p99: r.p99, non2xx: r.non2xx + r.errors };
+  });
+}
+
+function output(command: string, args: string[], parse: (json: unknown) => Result): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c));
     child.once('exit', () => {
       try {
-        const r = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number };
-        resolve({ total: r.requests.total, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx });
+        resolve(parse(JSON.parse(out)));
       } catch (error) {
         reject(error);
       }
@@ -110,10 +129,46 @@ async function startApollo(upstream: string, extra: Record<string, string>): Pro
   return { url, token };
 }
 
+const ms = (v: number) => String(v).padStart(5);
 const line = (name: string, r: Result, base?: Result) =>
-  `${name.padEnd(34)} ${Math.round(r.rps).toString().padStart(7)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms` +
+  `${name.padEnd(34)} ${Math.round(r.rps).toString().padStart(7)} req/s   p50 ${ms(r.p50)} ms   p99 ${ms(r.p99)} ms` +
   (base ? `   ${(r.rps / base.rps).toFixed(2)}x` : '') +
   (r.non2xx ? `   non-2xx ${r.non2xx}` : '');
+
+/** The best of several rounds of one target. */
+const best = (results: Result[]) => results.reduce((a, b) => (b.rps > a.rps ? b : a));
+
+async function startNginx(upstreamPort: number): Promise<string | undefined> {
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'nginx-bench-'));
+  dirs.push(dir);
+  const port = await freePort();
+  await writeFile(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/pid; error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir};
+  upstream u { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server { listen 127.0.0.1:${port}; location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
+  children.push(spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' }));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + '/');
+  return url;
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await probe.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
 
 async function main(): Promise<void> {
   if (!process.env.BENCH_SKIP_BUILD) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
@@ -121,81 +176,68 @@ async function main(): Promise<void> {
   const upstream = `http://127.0.0.1:${upstreamPort}`;
   const path = '/v1/rooms/1';
   const unlimited = { limits: { read: { limit: 1_000_000_000, windowSeconds: 60 } } };
-  console.log(`apollo benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, GET ${path}, ${new Date().toISOString()}\n`);
-
-  const direct = await load(upstream + path);
-  console.log(line('upstream directly', direct));
+  const load1 = loadavg()[0]!.toFixed(1);
+  console.log(`apollo benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, GET ${path}, best of ${ROUNDS} rounds, load average ${load1}, ${new Date().toISOString()}\n`);
 
   const fastifyPort = await start('node', [join(here, 'fastify-proxy.mjs')], { UPSTREAM: upstream });
-  const fastify = await load(`http://127.0.0.1:${fastifyPort}${path}`);
-  console.log(line('@fastify/http-proxy (no auth)', fastify, fastify));
-
-  let nginx: Result | undefined;
-  try {
-    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
-    const dir = await mkdtemp(join(tmpdir(), 'nginx-bench-'));
-    dirs.push(dir);
-    const port = await freePort();
-    await writeFile(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/pid; error_log ${dir}/error.log;
-events { worker_connections 1024; }
-http { access_log off; upstream u { server 127.0.0.1:${upstreamPort}; keepalive 64; }
-  server { listen 127.0.0.1:${port}; location / { proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
-    children.push(spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' }));
-    await waitFor(`http://127.0.0.1:${port}${path}`);
-    nginx = await load(`http://127.0.0.1:${port}${path}`);
-    console.log(line('nginx', nginx, fastify));
-  } catch {
-    console.log(`${'nginx'.padEnd(34)} not installed, skipped`);
-  }
-
+  const nginx = await startNginx(upstreamPort);
   const memory = await startApollo(upstream, {});
-  const memToken = await memory.token(unlimited);
-  const apolloMemory = await load(memory.url + path, { authorization: `Bearer ${memToken}` });
-  console.log(line('apollo, bearer + limit, memory', apolloMemory, fastify));
-
-  let apolloRedis: Result | undefined;
+  const memAuth = { authorization: `Bearer ${await memory.token(unlimited)}` };
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `bench:apollo:${process.pid}:`;
-  try {
-    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0 });
-    await probe.connect();
-    probe.disconnect();
-    const redis = await startApollo(upstream, { REDIS_URL: redisUrl, REDIS_PREFIX: prefix });
-    const redisToken = await redis.token(unlimited);
-    apolloRedis = await load(redis.url + path, { authorization: `Bearer ${redisToken}` });
-    console.log(line('apollo, bearer + limit, Redis', apolloRedis, fastify));
-  } catch (error) {
-    console.log(`${'apollo on Redis'.padEnd(34)} skipped: ${(error as Error).message}`);
+  const onRedis = (await redisAnswers(redisUrl)) ? await startApollo(upstream, { REDIS_URL: redisUrl, REDIS_PREFIX: prefix }) : undefined;
+  const redisAuth: Record<string, string> = onRedis ? { authorization: `Bearer ${await onRedis.token(unlimited)}` } : {};
+
+  const targets: Array<{ name: string; run: () => Promise<Result> }> = [
+    { name: 'upstream directly', run: () => load(upstream + path) },
+    { name: '@fastify/http-proxy (no auth)', run: () => load(`http://127.0.0.1:${fastifyPort}${path}`) },
+    ...(nginx ? [{ name: 'nginx', run: () => load(nginx + path) }] : []),
+    { name: 'apollo, bearer + limit, memory', run: () => load(memory.url + path, memAuth) },
+    ...(onRedis ? [{ name: 'apollo, bearer + limit, Redis', run: () => load(onRedis.url + path, redisAuth) }] : []),
+  ];
+  const rounds = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) rounds.get(target.name)!.push(await target.run());
   }
+  const results = new Map([...rounds].map(([name, r]) => [name, best(r)]));
+  const fastify = results.get('@fastify/http-proxy (no auth)')!;
+  const apolloMemory = results.get('apollo, bearer + limit, memory')!;
+  const apolloRedis = results.get('apollo, bearer + limit, Redis');
+  for (const target of targets) {
+    const base = target.name === 'upstream directly' ? undefined : fastify;
+    const all = rounds.get(target.name)!.map((r) => Math.round(r.rps)).join(' / ');
+    console.log(`${line(target.name, results.get(target.name)!, base)}   (rounds: ${all})`);
+  }
+  if (!nginx) console.log(`${'nginx'.padEnd(34)} not installed, skipped`);
+  if (!onRedis) console.log(`${'apollo on Redis'.padEnd(34)} skipped: no Redis at ${redisUrl}`);
 
   const half = Math.max(1, Math.round(apolloMemory.rps / 2));
-  const directHalf = await load(upstream + path, {}, half);
-  const apolloHalf = await load(memory.url + path, { authorization: `Bearer ${memToken}` }, half);
-  console.log(`\nat ${half} req/s (half of apollo's saturation, memory engine):`);
+  const directHalf = await paced(upstream + path, half);
+  const apolloHalf = await paced(memory.url + path, half, memAuth);
+  console.log(`\nat ${half} req/s, evenly paced (half of apollo's saturation, memory engine):`);
   console.log(line('  upstream directly', directHalf));
   console.log(line('  apollo', apolloHalf));
-  console.log(`  apollo's added p99: ${apolloHalf.p99 - directHalf.p99} ms (target ≤ 2 ms)`);
+  console.log(`  apollo's added p99: ${(apolloHalf.p99 - directHalf.p99).toFixed(2)} ms (target ≤ 2 ms)`);
 
   // Isolation: A is limited to 100 req/s and sends 1000 req/s; B sends 100 req/s within its limit.
   const perSecond = (n: number) => ({ limits: { read: { limit: n * 60, windowSeconds: 60 } } });
-  const tokenA = await memory.token(perSecond(100));
-  const tokenB = await memory.token(perSecond(1_000));
-  const alone = await load(memory.url + path, { authorization: `Bearer ${tokenB}` }, 100);
-  const [flood, beside] = await Promise.all([
-    load(memory.url + path, { authorization: `Bearer ${tokenA}` }, 1_000),
-    load(memory.url + path, { authorization: `Bearer ${tokenB}` }, 100),
-  ]);
-  console.log('\nisolation (memory engine): A limited to 100 req/s sends 1000 req/s, B sends 100 req/s');
+  const authA = { authorization: `Bearer ${await memory.token(perSecond(100))}` };
+  const authB = { authorization: `Bearer ${await memory.token(perSecond(1_000))}` };
+  const alone = await paced(memory.url + path, 100, authB);
+  const [flood, beside] = await Promise.all([paced(memory.url + path, 1_000, authA), paced(memory.url + path, 100, authB)]);
+  console.log('\nisolation (memory engine, paced): A limited to 100 req/s sends 1000 req/s, B sends 100 req/s');
   console.log(line('  B alone', alone));
   console.log(line('  B beside A', beside));
-  console.log(line('  A (flooding)', flood));
+  console.log(line('  A (flooding; non-2xx are its 429s)', flood));
   const success = beside.total > 0 ? (((beside.total - beside.non2xx) / beside.total) * 100).toFixed(1) : 'n/a';
-  console.log(`  B success ${success}% of ${beside.total}, p99 ${beside.p99} ms vs ${alone.p99} ms alone (target ≤ 2x)`);
+  const ratio = alone.p99 > 0 ? (beside.p99 / alone.p99).toFixed(2) : 'n/a';
+  console.log(`  B success ${success}% of ${beside.total}, p99 ${beside.p99} ms vs ${alone.p99} ms alone = ${ratio}x (target 100%, ≤ 2x)`);
 
   console.log('\ntargets: apollo memory ≥ 1.0x @fastify/http-proxy, Redis ≥ 0.7x');
-  console.log(`measured: memory ${(apolloMemory.rps / fastify.rps).toFixed(2)}x${apolloRedis ? `, Redis ${(apolloRedis.rps / fastify.rps).toFixed(2)}x` : ''}${nginx ? `; nginx ${(nginx.rps / fastify.rps).toFixed(2)}x` : ''}`);
+  const nginxResult = results.get('nginx');
+  console.log(`measured: memory ${(apolloMemory.rps / fastify.rps).toFixed(2)}x${apolloRedis ? `, Redis ${(apolloRedis.rps / fastify.rps).toFixed(2)}x` : ''}${nginxResult ? `; nginx ${(nginxResult.rps / fastify.rps).toFixed(2)}x` : ''}`);
 
-  if (apolloRedis) {
+  if (onRedis) {
     const redis = new Redis(redisUrl);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);

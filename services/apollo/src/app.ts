@@ -1,17 +1,27 @@
-// apollo's routes: its own (health, docs, OAuth, admin, user tokens), then
-// every public prefix of the route table forwarded to its service.
+// apollo's routes: its own (health, docs, OAuth, admin, user tokens) on
+// Hono, and the public path forwarding every prefix of the route table to its
+// service, served in front of Hono on the same server (edge/front.ts).
+import type { RequestListener, Server } from 'node:http';
 import { Scalar } from '@scalar/hono-api-reference';
 import { createServiceApp, type ReadinessCheck, type ServiceApp } from '@bamboo/kit';
 import type { Apollo } from './apollo.js';
 import { createGatewayMetrics } from './observe/metrics.js';
 import { fetchDocument, mergeDocuments, type OpenApiDocument } from './openapi/merge.js';
 import { adminRoutes } from './routes/admin.js';
-import { gatewayRoutes } from './routes/gateway.js';
 import { oauthRoutes } from './routes/oauth.js';
-import { userTokenRoutes } from './routes/user-tokens.js';
+import { USER_TOKENS_PATH, userTokenRoutes } from './routes/user-tokens.js';
+import { frontPublicPath } from './edge/front.js';
+import { publicPath } from './edge/public-path.js';
 import type { LiveRoutes } from './routing/live-routes.js';
 
-export function createApp(apollo: Apollo, readiness?: Record<string, ReadinessCheck>): ServiceApp {
+export interface ApolloApp {
+  /** apollo's own routes. */
+  app: ServiceApp;
+  /** Puts the public path in front of `app` on the server that listens with `app.fetch`. */
+  front(server: Server): void;
+}
+
+export function createApp(apollo: Apollo, readiness?: Record<string, ReadinessCheck>): ApolloApp {
   const { config, logger } = apollo;
   const { app, metrics } = createServiceApp({
     service: 'apollo',
@@ -37,8 +47,13 @@ export function createApp(apollo: Apollo, readiness?: Record<string, ReadinessCh
   oauthRoutes(app, apollo);
   adminRoutes(app, apollo);
   userTokenRoutes(app, apollo);
-  gatewayRoutes(app, apollo, createGatewayMetrics(metrics.registry, () => apollo.admission.degraded));
-  return app;
+  const forward: RequestListener = publicPath({
+    apollo,
+    metrics: createGatewayMetrics(metrics.registry, () => apollo.admission.degraded),
+    http: metrics,
+    logger,
+  });
+  return { app, front: (server) => frontPublicPath(server, forward, new Set([USER_TOKENS_PATH])) };
 }
 
 function cachedPublicDocument(app: ServiceApp, liveRoutes: LiveRoutes, cacheMs: number) {

@@ -12,6 +12,8 @@ await startup('apollo', async () => {
   const engines = await openEngines(config, 'apollo');
   const apollo = assemble(config, engines, logger);
   await apollo.start();
-  const app = createApp(apollo, engines.readiness);
-  await serveService({ service: 'apollo', app, config, logger, onShutdown: [() => apollo.stop(), engines.close] });
+  const { app, front } = createApp(apollo, engines.readiness);
+  const http = await serveService({ service: 'apollo', app, config, logger, onShutdown: [() => apollo.stop(), engines.close] });
+  // In the same tick as listening: no request reaches the server before.
+  front(http.server);
 });

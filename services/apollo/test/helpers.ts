@@ -62,11 +62,12 @@ export async function startApollo(env: Record<string, string> = {}, shared?: Sha
   const hot = await openHotState({ ...(stores.redisUrl ? { redisUrl: stores.redisUrl } : {}), keyPrefix: stores.prefix });
   const apollo = assemble(config, { docs: stores.docs, hot }, createLogger('apollo', 'silent'));
   await apollo.start();
-  const app = createApp(apollo, {
+  const { app, front } = createApp(apollo, {
     [`hot state (${hot.kind})`]: () => hot.ping(),
     [`documents (${stores.docs.kind})`]: () => stores.docs.ping(),
   });
   const running = await listen('apollo', app.fetch, { port: 0, host: '127.0.0.1' });
+  front(running.server);
   onCleanup(async () => {
     await running.close(500);
     await apollo.stop();

@@ -6,6 +6,8 @@ import { authenticate } from '../auth/authenticate.js';
 import { AuthError } from '../auth/principal.js';
 
 export const ISSUE_SCOPE = 'users:issue';
+/** Served by apollo itself, not forwarded (the public path leaves it to Hono). */
+export const USER_TOKENS_PATH = '/v1/auth/user-tokens';
 /** Scopes a user token never carries: they belong to the client, not its users. */
 const CLIENT_ONLY_SCOPES = new Set([ISSUE_SCOPE, 'admin', 'introspect']);
 
@@ -14,7 +16,7 @@ export function userTokenRoutes(app: ServiceApp, apollo: Apollo): void {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/v1/auth/user-tokens',
+      path: USER_TOKENS_PATH,
       tags: ['auth'],
       summary: `Mint an end-user token (client credentials with the scope ${ISSUE_SCOPE})`,
       security: [{ bearer: [] }],

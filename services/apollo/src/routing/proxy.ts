@@ -6,7 +6,11 @@
 // Down → 503, timeout → 504, garbage → 502, all in the kit's error shape.
 // A connection failure or an open circuit is retried once on another
 // instance, for idempotent methods only.
-import { Readable } from 'node:stream';
+//
+// Answers are raw (status, header list, body bytes or stream), for the
+// public path to copy straight onto the node response: no web Request or
+// Response on the hot path.
+import type { IncomingHttpHeaders } from 'node:http';
 import CircuitBreaker from 'opossum';
 import { Pool, errors as undiciErrors } from 'undici';
 import {
@@ -22,18 +26,21 @@ import type { Principal } from '../auth/principal.js';
 import { SIGNED_HEADERS } from '../auth/signed/canonical.js';
 import type { HealthChecks } from './health.js';
 import type { Route } from './route-table.js';
+import { callUpstream, type UpstreamAnswer } from './upstream-call.js';
+
+export type { UpstreamAnswer } from './upstream-call.js';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host'];
-/** Never forwarded: spoofable identity, and the caller's credentials (services get the identity instead). */
-const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', ...Object.values(SIGNED_HEADERS)]);
+/** Never forwarded: spoofable identity, the caller's credentials (services get the identity instead), and the length undici sets from the body. */
+const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', 'content-length', ...Object.values(SIGNED_HEADERS)]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-const BUFFER_UP_TO = 256 * 1024;
 
 export interface ForwardInput {
   method: string;
   pathWithQuery: string;
-  headers: Headers;
-  body: Uint8Array | undefined;
+  /** The caller's headers as node parsed them; stripped before forwarding. */
+  headers: IncomingHttpHeaders;
+  body: Buffer | undefined;
   requestId: string;
   /** Who apollo authenticated; sent to the service as identity headers. */
   identity: Principal;
@@ -46,11 +53,11 @@ export interface BreakerOptions {
   resetMs: number;
 }
 
-type Send = (upstream: string, route: Route, input: ForwardInput) => Promise<Response>;
+type Send = (upstream: string, route: Route, input: ForwardInput) => Promise<UpstreamAnswer>;
 
 export class Proxy {
   private readonly pools = new Map<string, Pool>();
-  private readonly breakers = new Map<string, CircuitBreaker<Parameters<Send>, Response>>();
+  private readonly breakers = new Map<string, CircuitBreaker<Parameters<Send>, UpstreamAnswer>>();
   private readonly cursor = new Map<string, number>();
 
   constructor(
@@ -60,13 +67,13 @@ export class Proxy {
   ) {}
 
   /** The service's answer and the instance that gave it. */
-  async forward(route: Route, input: ForwardInput): Promise<{ response: Response; upstream: string }> {
+  async forward(route: Route, input: ForwardInput): Promise<{ answer: UpstreamAnswer; upstream: string }> {
     const order = this.candidates(route);
     const tries = IDEMPOTENT.has(input.method) ? 2 : 1;
     for (let attempt = 0; ; attempt++) {
       const upstream = order[attempt % order.length]!;
       try {
-        return { response: await this.circuit(upstream).fire(upstream, route, input), upstream };
+        return { answer: await this.circuit(upstream).fire(upstream, route, input), upstream };
       } catch (error) {
         const failure = translate(route, error);
         const retryable = failure instanceof ServiceUnavailableError;
@@ -94,10 +101,10 @@ export class Proxy {
     return usable.length > 0 ? [...usable, ...rotated.filter((u) => !usable.includes(u))] : rotated;
   }
 
-  private circuit(upstream: string): CircuitBreaker<Parameters<Send>, Response> {
+  private circuit(upstream: string): CircuitBreaker<Parameters<Send>, UpstreamAnswer> {
     let breaker = this.breakers.get(upstream);
     if (!breaker) {
-      breaker = new CircuitBreaker<Parameters<Send>, Response>((u, route, input) => this.send(u, route, input), {
+      breaker = new CircuitBreaker<Parameters<Send>, UpstreamAnswer>((u, route, input) => this.send(u, route, input), {
         timeout: false, // the route's own timeouts apply (504)
         errorThresholdPercentage: this.breaker.errorPercent,
         resetTimeout: this.breaker.resetMs,
@@ -110,21 +117,21 @@ export class Proxy {
     return breaker;
   }
 
-  private pool(origin: string): Pool {
-    let pool = this.pools.get(origin);
+  private pool(upstream: string): Pool {
+    let pool = this.pools.get(upstream);
     if (!pool) {
-      pool = new Pool(origin, { connections: 128, keepAliveTimeout: 10_000, connectTimeout: 2_000 });
-      this.pools.set(origin, pool);
+      pool = new Pool(new URL(upstream).origin, { connections: 128, keepAliveTimeout: 10_000, connectTimeout: 2_000 });
+      this.pools.set(upstream, pool);
     }
     return pool;
   }
 
-  private async send(upstream: string, route: Route, input: ForwardInput): Promise<Response> {
-    const url = new URL(upstream);
-    const headers: Record<string, string> = {};
-    input.headers.forEach((value, name) => {
-      if (!STRIPPED.has(name)) headers[name] = value;
-    });
+  private async send(upstream: string, route: Route, input: ForwardInput): Promise<UpstreamAnswer> {
+    const headers: Record<string, string | string[]> = {};
+    for (const name in input.headers) {
+      const value = input.headers[name];
+      if (value !== undefined && !STRIPPED.has(name)) headers[name] = value;
+    }
     Object.assign(
       headers,
       identityHeaders(input.identity),
@@ -137,29 +144,14 @@ export class Proxy {
       }),
       { [REQUEST_ID_HEADER]: input.requestId },
     );
-    const answer = await this.pool(url.origin).request({
+    return callUpstream(this.pool(upstream), {
       method: input.method as 'GET',
       path: input.pathWithQuery,
       headers,
-      body: input.body ? Buffer.from(input.body) : null,
+      body: input.body ?? null,
       headersTimeout: route.timeoutMs,
       bodyTimeout: route.timeoutMs,
     });
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (value === undefined || HOP_BY_HOP.includes(name)) continue;
-      for (const v of Array.isArray(value) ? value : [value]) responseHeaders.append(name, v);
-    }
-    const noBody = input.method === 'HEAD' || [204, 304].includes(answer.statusCode);
-    if (noBody) {
-      answer.body.resume();
-      return new Response(null, { status: answer.statusCode, headers: responseHeaders });
-    }
-    // Small answers of known length are read whole: far cheaper than a web
-    // stream bridged twice (undici → web → node). Large or unsized ones stream.
-    const length = Number(answer.headers['content-length'] ?? Number.NaN);
-    const body = length <= BUFFER_UP_TO ? await answer.body.arrayBuffer() : (Readable.toWeb(answer.body) as ReadableStream);
-    return new Response(body, { status: answer.statusCode, headers: responseHeaders });
   }
 }
 

@@ -17,17 +17,22 @@ export interface SignedDeps {
   maxSkewSeconds: number;
 }
 
+/** Reads a request header by lower-case name (web `Headers`, or the public path's view of node's). */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 export interface SignedRequest {
   method: string;
   path: string;
   query: string;
-  headers: Headers;
+  headers: HeaderReader;
   body: Uint8Array | undefined;
 }
 
 const refuse = (code: string, message: string) => new AuthError(401, code, message, `APOLLO-HMAC-SHA256 realm="bamboo", error="${code}"`);
 
-export const isSigned = (headers: Headers) => headers.has(SIGNED_HEADERS.signature) || headers.has(SIGNED_HEADERS.key);
+export const isSigned = (headers: HeaderReader) => headers.get(SIGNED_HEADERS.signature) !== null || headers.get(SIGNED_HEADERS.key) !== null;
 
 export async function verifySignedRequest(deps: SignedDeps, request: SignedRequest, nowMs = Date.now()): Promise<Principal> {
   const get = (name: string) => request.headers.get(name) ?? '';

@@ -1,0 +1,40 @@
+// Reads a public request's body whole (the signed-request digest and the
+// internal signature both cover it), refusing at once what is over the limit:
+// by its Content-Length before reading a byte, else as soon as it grows past.
+import type { IncomingMessage } from 'node:http';
+
+/** The body (undefined when empty), or 'too_large' past `maxBytes` (the rest is drained, not kept). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined | 'too_large'> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) {
+    req.resume();
+    return Promise.resolve('too_large');
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      done();
+      req.resume();
+      resolve('too_large');
+    };
+    const onEnd = () => {
+      done();
+      resolve(size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
