@@ -44,6 +44,14 @@ export function registerHomerMetrics(registry: Registry, stats: HomerStats, gate
     },
   });
   new Gauge({
+    name: 'homer_send_buffer_bytes',
+    help: 'Bytes waiting to be written, over all connections',
+    registers: [registry],
+    collect() {
+      this.set(gateway.bufferedBytes());
+    },
+  });
+  new Gauge({
     name: 'homer_room_connections',
     help: "This gateway's connections per room",
     labelNames: ['room'],

@@ -75,6 +75,8 @@ export class ServerErrorFrame extends Error {
  */
 export class DanmakuClient extends EventEmitter {
   auth: AuthReply | undefined;
+  /** The join reply for the ticket's room (its shard, online count, resume). */
+  joined: JoinReply | undefined;
   /** Highest sequence number seen per room: what to resume from. */
   readonly lastSeq = new Map<string, number>();
   closed = false;
@@ -171,7 +173,7 @@ export class DanmakuClient extends EventEmitter {
     const timer = setTimeout(() => this.failAll(new Error(`no handshake reply within ${timeoutMs} ms`)), timeoutMs);
     try {
       this.auth = (await authed) as AuthReply;
-      await joined;
+      this.joined = (await joined) as JoinReply;
     } finally {
       clearTimeout(timer);
     }

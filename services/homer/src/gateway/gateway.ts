@@ -84,6 +84,13 @@ export class Gateway {
     return this.info;
   }
 
+  /** Bytes waiting to be sent, over all connections (bounded by the send-buffer limits). */
+  bufferedBytes(): number {
+    let sum = 0;
+    for (const session of this.sessions) sum += session.bufferedBytes;
+    return sum;
+  }
+
   /** Open connections by transport. */
   connectionsByTransport(): { tcp: number; ws: number } {
     const out = { tcp: 0, ws: 0 };

@@ -137,6 +137,10 @@ export class Session implements Receiver {
     return this.ticket?.uid;
   }
 
+  get bufferedBytes(): number {
+    return this.transport.bufferedBytes();
+  }
+
   get transportKind(): 'tcp' | 'ws' {
     return this.transport.kind;
   }
