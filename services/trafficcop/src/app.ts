@@ -2,23 +2,30 @@
 import { createServiceApp, type Logger, type ServiceApp } from '@bamboo/kit';
 import type { Engines } from '@bamboo/engines';
 import type { Config } from './config.js';
+import { createHomerClient, type HomerClient } from './clients/homer.js';
 import { createImageClient, type ImageClient } from './clients/image.js';
 import { createVillaClient, type VillaClient } from './clients/villa.js';
 import { addLineRoutes } from './routes/lines.js';
+import { addOpsRoutes } from './routes/ops.js';
+import { addPlayRoutes } from './routes/play.js';
 import { addStreamRoutes } from './routes/streams.js';
 import { createDocsLineStore } from './stores/lines.docs.js';
+import { createDocsAuditLog, createDocsPinStore } from './stores/ops.docs.js';
 import { createTrafficcop, type Trafficcop } from './trafficcop.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   engines: Engines;
-  /** Replaceable in tests; default: the real services at VILLA_URL / IMAGE_URL. */
+  /** Replaceable in tests; default: the real services at VILLA_URL / IMAGE_URL / HOMER_URL. */
   villa?: VillaClient;
   image?: ImageClient;
+  homer?: HomerClient;
+  /** The clock of scheduling and health; default Date.now. */
+  now?: () => number;
 }
 
-export function createApp({ config, logger, engines, ...clients }: AppDeps): { app: ServiceApp; trafficcop: Trafficcop } {
+export function createApp({ config, logger, engines, now, ...clients }: AppDeps): { app: ServiceApp; trafficcop: Trafficcop } {
   // Read at request time, so the origin's check can join once the origin exists.
   const readiness = { ...engines.readiness };
   const { app, metrics } = createServiceApp({
@@ -34,6 +41,10 @@ export function createApp({ config, logger, engines, ...clients }: AppDeps): { a
     config,
     logger,
     lines: createDocsLineStore(engines.docs),
+    pins: createDocsPinStore(engines.docs),
+    audit: createDocsAuditLog(engines.docs),
+    homer: clients.homer ?? createHomerClient({ baseUrl: config.HOMER_URL, ...downstream }),
+    ...(now ? { now } : {}),
     villa: clients.villa ?? createVillaClient({ baseUrl: config.VILLA_URL, ...downstream }),
     image: clients.image ?? createImageClient({ baseUrl: config.IMAGE_URL, ...downstream }),
     metrics: metrics.registry,
@@ -43,5 +54,7 @@ export function createApp({ config, logger, engines, ...clients }: AppDeps): { a
   };
   addLineRoutes(app, trafficcop);
   addStreamRoutes(app, trafficcop);
+  addPlayRoutes(app, trafficcop);
+  addOpsRoutes(app, trafficcop);
   return { app, trafficcop };
 }

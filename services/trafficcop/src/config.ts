@@ -9,6 +9,12 @@ import { baseConfigShape, z } from '@bamboo/kit';
 const port = z.coerce.number().int().min(1).max(65535);
 const ms = z.coerce.number().int().positive();
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+const ratio = z.coerce.number().min(0).max(1);
+/** A comma-separated list of lowercase codes, e.g. `cn-north,cn-east`. */
+const codes = z
+  .string()
+  .transform((v) => v.split(',').map((c) => c.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'codes are lowercase letters, digits and dashes')).min(1));
 
 export const configShape = {
   ...baseConfigShape('trafficcop'),
@@ -52,8 +58,43 @@ export const configShape = {
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   /** How often villa's live rooms are compared with the streams this origin really has. */
   RECONCILE_INTERVAL_MS: ms.default(60_000),
-  /** Timeout of one call to villa or image. */
+  /** Timeout of one call to villa, image or homer. */
   DOWNSTREAM_TIMEOUT_MS: ms.default(3_000),
+
+  // --- play scheduling (issue 6) ---
+  /** Region codes viewers and lines may name; anything else is a 400. */
+  CDN_REGIONS: codes.prefault('cn-north,cn-east,cn-south,cn-west,cn-central,hk,tw,sg,jp,us,eu'),
+  /** ISP codes viewers and lines may name; anything else is a 400. */
+  CDN_ISPS: codes.prefault('telecom,unicom,mobile,edu,cable,other'),
+  /** Backups after the primary in a play answer (from other providers where possible). */
+  PLAY_BACKUPS: z.coerce.number().int().min(0).max(10).default(2),
+  /** A play handed out counts against its line's capacity (and is told to switch) for this long. */
+  VIEWER_TTL_MS: ms.default(60_000),
+  /** How long villa's "this room exists" answer is reused. */
+  ROOM_CACHE_MS: ms.default(10_000),
+
+  // --- line health ---
+  /** Active probe of every line with a probe URL. */
+  PROBE_INTERVAL_MS: ms.default(5_000),
+  PROBE_TIMEOUT_MS: ms.default(2_000),
+  /** Consecutive failed probes that make a line degraded everywhere. */
+  PROBE_FAIL_THRESHOLD: z.coerce.number().int().min(1).default(2),
+  /** A degraded line must stay healthy this long before it is handed out again (no flapping). */
+  HEALTH_HOLD_DOWN_MS: ms.default(30_000),
+  /** Client QoS reports are aggregated over this sliding window. */
+  QOS_WINDOW_MS: ms.default(60_000),
+  /** Fewer reports than this in the window say nothing about a line. */
+  QOS_MIN_REPORTS: z.coerce.number().int().min(1).default(5),
+  /** Share of good reports below which a line is degraded (for that region/ISP, or everywhere). */
+  QOS_MIN_SCORE: ratio.default(0.7),
+  /** Share of good reports from which a line counts as good quality (ranked first). */
+  QOS_GOOD_SCORE: ratio.default(0.95),
+  /** A report is bad when its first frame took longer than this … */
+  QOS_SLOW_FIRST_FRAME_MS: ms.default(3_000),
+  /** … or it stalled longer than this share of the time watched, or it had errors. */
+  QOS_MAX_STALL_RATIO: ratio.default(0.05),
+  /** How often QoS windows are re-evaluated (so a line can recover without new reports). */
+  HEALTH_EVAL_INTERVAL_MS: ms.default(1_000),
 };
 export type Config = z.infer<z.ZodObject<typeof configShape>>;
 

@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import type { Logger } from '@bamboo/kit';
 import type { Registry } from 'prom-client';
 import { mediaSecret, type Config } from './config.js';
+import type { HomerClient } from './clients/homer.js';
 import type { ImageClient } from './clients/image.js';
+import { RoomCache } from './clients/room-cache.js';
+import { HealthMonitor } from './health/monitor.js';
+import { createOps, type Ops } from './ops/ops.js';
+import { createCodes, type Codes } from './schedule/codes.js';
+import { Scheduler } from './schedule/scheduler.js';
+import { ViewerTracker } from './schedule/viewers.js';
+import { Switcher } from './switch/switcher.js';
+import type { AuditLog } from './stores/audit.js';
+import type { PinStore } from './stores/pins.js';
 import type { VillaClient } from './clients/villa.js';
 import { createOriginMetrics } from './origin/metrics.js';
 import { createOrigin, type Origin } from './origin/origin.js';
@@ -22,17 +32,30 @@ export interface TrafficcopDeps {
   config: Config;
   logger: Logger;
   lines: LineStore;
+  pins: PinStore;
+  audit: AuditLog;
   villa: VillaClient;
   image: ImageClient;
+  homer: HomerClient;
   metrics: Registry;
+  /** The clock of scheduling and health (tests control it); default Date.now. */
+  now?: () => number;
 }
 
 export interface Trafficcop {
+  config: Config;
   origin: Origin;
   registry: StreamRegistry;
   relays: RelaySupervisor;
   liveReporter: LiveReporter;
   lines: LineStore;
+  codes: Codes;
+  health: HealthMonitor;
+  viewers: ViewerTracker;
+  scheduler: Scheduler;
+  switcher: Switcher;
+  ops: Ops;
+  rooms: RoomCache;
   /** Signed origin play URLs of a stream, valid until `expiresAt` (epoch s). */
   playUrls(roomId: string, nowMs: number): { rtmp: string; flv: string; expiresAt: number };
   start(): Promise<void>;
@@ -41,6 +64,7 @@ export interface Trafficcop {
 
 export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
   const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
   const secret = mediaSecret(config);
   const origin = createOrigin({
     host: config.MEDIA_HOST,
@@ -86,6 +110,61 @@ export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
     retryMaxMs: config.RELAY_BACKOFF_MAX_MS,
   });
 
+  const codes = createCodes(config.CDN_REGIONS, config.CDN_ISPS);
+  const health = new HealthMonitor({
+    rules: {
+      windowMs: config.QOS_WINDOW_MS,
+      minReports: config.QOS_MIN_REPORTS,
+      slowFirstFrameMs: config.QOS_SLOW_FIRST_FRAME_MS,
+      maxStallRatio: config.QOS_MAX_STALL_RATIO,
+      minScore: config.QOS_MIN_SCORE,
+      goodScore: config.QOS_GOOD_SCORE,
+    },
+    probeIntervalMs: config.PROBE_INTERVAL_MS,
+    probeTimeoutMs: config.PROBE_TIMEOUT_MS,
+    failThreshold: config.PROBE_FAIL_THRESHOLD,
+    holdDownMs: config.HEALTH_HOLD_DOWN_MS,
+    evalIntervalMs: config.HEALTH_EVAL_INTERVAL_MS,
+    now,
+    logger,
+  });
+  const viewers = new ViewerTracker(config.VIEWER_TTL_MS);
+  const scheduler = new Scheduler({
+    lines: deps.lines,
+    pins: deps.pins,
+    health,
+    viewers,
+    carriesPush: (lineId, roomId) => relays?.isUp(lineId, roomId) ?? false,
+    originUrl: (roomId, protocol, expiresAtS) => {
+      if (protocol === 'hls' || !registry.get(roomId)) return undefined;
+      const streamPath = `/${config.RTMP_APP}/${roomId}`;
+      const query = signedQuery(streamPath, expiresAtS);
+      return protocol === 'rtmp'
+        ? `rtmp://${config.MEDIA_PUBLIC_HOST}:${config.RTMP_PORT}${streamPath}${query}`
+        : `http://${config.MEDIA_PUBLIC_HOST}:${config.HTTP_FLV_PORT}${streamPath}.flv${query}`;
+    },
+    backups: config.PLAY_BACKUPS,
+    playTtlS: config.PLAY_URL_TTL_S,
+    now,
+  });
+  const switcher = new Switcher({ scheduler, viewers, homer: deps.homer, audit: deps.audit, logger, now });
+  health.on('change', (change) => {
+    switcher.onHealthChange(change).catch((error: unknown) => logger.error({ err: error, change }, 'switchover failed'));
+  });
+  const rooms = new RoomCache((roomId) => deps.villa.roomExists(roomId), config.ROOM_CACHE_MS, now);
+  const ops = createOps({
+    lines: deps.lines,
+    pins: deps.pins,
+    audit: deps.audit,
+    scheduler,
+    switcher,
+    codes,
+    refreshRelays: () => relays!.refreshLines(),
+    roomExists: (roomId) => rooms.exists(roomId),
+    now,
+  });
+  let syncTimer: NodeJS.Timeout | undefined;
+
   const signedQuery = (streamPath: string, expiresAt: number) =>
     config.PLAY_AUTH ? `?sign=${origin.sign(streamPath, expiresAt)}` : '';
   // ffmpeg reads the origin locally; a bind to every address is reachable on loopback.
@@ -105,11 +184,19 @@ export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
   });
 
   return {
+    config,
     origin,
     registry,
     relays,
     liveReporter,
     lines: deps.lines,
+    codes,
+    health,
+    viewers,
+    scheduler,
+    switcher,
+    ops,
+    rooms,
     playUrls(roomId, nowMs) {
       const streamPath = `/${config.RTMP_APP}/${roomId}`;
       const expiresAt = Math.floor(nowMs / 1000) + config.PLAY_URL_TTL_S;
@@ -121,11 +208,20 @@ export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
       };
     },
     async start() {
-      await deps.lines.init();
+      await Promise.all([deps.lines.init(), deps.pins.init(), deps.audit.init()]);
+      await scheduler.refresh();
       await origin.start();
       await thumbnailer.start();
       await relays.start();
       liveReporter.start();
+      health.start();
+      syncTimer = setInterval(() => {
+        viewers.sweep(now());
+        Promise.all([ops.sweepPins(), scheduler.refresh()]).catch((error: unknown) =>
+          logger.warn({ err: error }, 'reading lines and pins failed; keeping the last known'),
+        );
+      }, config.LINE_SYNC_INTERVAL_MS);
+      syncTimer.unref();
     },
     async stop() {
       // Publishers are about to be cut off: end their streams now so villa
@@ -135,6 +231,8 @@ export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
       for (const stream of registry.list()) registry.end(stream.roomId, at);
       await Promise.race([liveReporter.idle(), new Promise((r) => setTimeout(r, config.DOWNSTREAM_TIMEOUT_MS).unref())]);
       liveReporter.stop();
+      clearInterval(syncTimer);
+      health.stop();
       thumbnailer.stop();
       relays.stop();
       await origin.stop();

@@ -18,21 +18,30 @@ describe('trafficcop API', () => {
   it('creates, reads, updates and deletes a line', async () => {
     const created = await h.call('/v1/cdn/lines', { body: line, identity: OPS });
     expect(created.status).toBe(201);
-    expect(await readJson(created)).toMatchObject({ ...line, enabled: true, relays: { connecting: 0, up: 0, retrying: 0 } });
+    expect(await readJson(created)).toMatchObject({
+      ...line,
+      kind: 'push',
+      state: 'enabled',
+      regions: ['*'],
+      weight: 100,
+      relays: { connecting: 0, up: 0, retrying: 0 },
+      health: { status: 'healthy' },
+    });
 
     const got = await readJson(await h.call('/v1/cdn/lines/cdn-x', { identity: OPS }));
     expect(got.pushUrlTemplate).toBe(line.pushUrlTemplate);
 
-    const patched = await h.call('/v1/cdn/lines/cdn-x', { method: 'PATCH', body: { enabled: false, provider: 'other' }, identity: OPS });
+    const patched = await h.call('/v1/cdn/lines/cdn-x', { method: 'PATCH', body: { regions: ['cn-east'], provider: 'other' }, identity: OPS });
     expect(patched.status).toBe(200);
-    expect(await readJson(patched)).toMatchObject({ enabled: false, provider: 'other' });
+    expect(await readJson(patched)).toMatchObject({ regions: ['cn-east'], provider: 'other' });
 
     const list = await readJson(await h.call('/v1/cdn/lines', { identity: OPS }));
     expect(list.lines.map((l: { id: string }) => l.id)).toEqual(['cdn-x']);
 
-    expect((await h.call('/v1/cdn/lines/cdn-x', { method: 'DELETE', identity: OPS })).status).toBe(204);
+    expect((await h.call('/v1/cdn/lines/cdn-x', { method: 'DELETE', identity: OPS })).status).toBe(400); // no reason
+    expect((await h.call('/v1/cdn/lines/cdn-x?reason=retired', { method: 'DELETE', identity: OPS })).status).toBe(204);
     expect((await h.call('/v1/cdn/lines/cdn-x', { identity: OPS })).status).toBe(404);
-    expect((await h.call('/v1/cdn/lines/cdn-x', { method: 'DELETE', identity: OPS })).status).toBe(404);
+    expect((await h.call('/v1/cdn/lines/cdn-x?reason=again', { method: 'DELETE', identity: OPS })).status).toBe(404);
   });
 
   it('refuses bad input with a 400 naming the field, and changes nothing', async () => {
@@ -42,7 +51,10 @@ describe('trafficcop API', () => {
       [{ ...line, pushUrlTemplate: 'rtmp://push.x.example/{room}' }, 'json.pushUrlTemplate'],
       [{ ...line, id: 'Has Spaces' }, 'json.id'],
       [{ ...line, provider: '' }, 'json.provider'],
-      [{ ...line, enabled: 'yes' }, 'json.enabled'],
+      [{ ...line, state: 'on' }, 'json.state'],
+      [{ ...line, regions: ['mars'] }, 'json.regions'],
+      [{ ...line, kind: 'pull' }, 'json.pullUrlTemplates'],
+      [{ ...line, pullUrlTemplates: { flv: 'rtmp://x.example/live/{room}' } }, 'json.pullUrlTemplates.flv'],
       [{ ...line, extra: 1 }, 'json'],
     ];
     for (const [body, field] of bad) {
@@ -55,7 +67,7 @@ describe('trafficcop API', () => {
     expect(empty.status).toBe(400);
     expect((await h.call('/v1/cdn/lines/Bad!', { identity: OPS })).status).toBe(400);
     expect((await readJson(await h.call('/v1/cdn/lines', { identity: OPS }))).lines).toHaveLength(1);
-    await h.call('/v1/cdn/lines/cdn-x', { method: 'DELETE', identity: OPS });
+    await h.call('/v1/cdn/lines/cdn-x?reason=cleanup', { method: 'DELETE', identity: OPS });
   });
 
   it('answers 409 for a taken id or push URL', async () => {
@@ -66,7 +78,7 @@ describe('trafficcop API', () => {
     const sameUrl = await h.call('/v1/cdn/lines', { body: { ...line, id: 'cdn-y' }, identity: OPS });
     expect(sameUrl.status).toBe(409);
     expect((await readJson(sameUrl)).error.code).toBe('push_url_taken');
-    await h.call('/v1/cdn/lines/cdn-x', { method: 'DELETE', identity: OPS });
+    await h.call('/v1/cdn/lines/cdn-x?reason=cleanup', { method: 'DELETE', identity: OPS });
   });
 
   it('needs the cdn:admin scope for line and stream administration', async () => {

@@ -148,12 +148,15 @@ describe('trafficcop origin (real RTMP)', () => {
       expect(await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r2`)).toBe('h264');
       expect(h.trafficcop.relays.status().find((r) => r.roomId === 'r2')?.failures).toBe(0);
 
-      // disabling the line stops its relay; enabling it starts it again
-      const off = await h.call('/v1/cdn/lines/cdn-a', { method: 'PATCH', body: { enabled: false }, identity: OPS });
-      expect(await readJson(off)).toMatchObject({ enabled: false, relays: { connecting: 0, up: 0, retrying: 0 } });
+      // draining keeps the relay (viewers finish); disabling stops it; enabling starts it again
+      const state = (s: string) => ({ method: 'PUT', body: { state: s, reason: 'test' }, identity: OPS });
+      const drained = await h.call('/v1/cdn/lines/cdn-a/state', state('draining'));
+      expect(await readJson(drained)).toMatchObject({ state: 'draining', relays: { up: 1 } });
+      const off = await h.call('/v1/cdn/lines/cdn-a/state', state('disabled'));
+      expect(await readJson(off)).toMatchObject({ state: 'disabled', relays: { connecting: 0, up: 0, retrying: 0 } });
       expect(h.trafficcop.relays.status()).toEqual([]);
       await waitFor('stream gone from the disabled line', async () => (await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r2`, 2)) === undefined);
-      await h.call('/v1/cdn/lines/cdn-a', { method: 'PATCH', body: { enabled: true }, identity: OPS });
+      await h.call('/v1/cdn/lines/cdn-a/state', state('enabled'));
       await waitFor('relay up after enabling', () => h.trafficcop.relays.status().find((r) => r.roomId === 'r2' && r.state === 'up'));
     } finally {
       await publisher.stop();
@@ -186,7 +189,7 @@ describe('trafficcop origin (real RTMP)', () => {
       expect(await probeCodec(`rtmp://127.0.0.1:${cdn.port}/live/r2`)).toBe('h264');
       expect(h.villa.rooms.get('r2')?.live).toBe(true);
 
-      expect((await h.call('/v1/cdn/lines/cdn-refusing', { method: 'DELETE', identity: OPS })).status).toBe(204);
+      expect((await h.call('/v1/cdn/lines/cdn-refusing?reason=test', { method: 'DELETE', identity: OPS })).status).toBe(204);
       expect(h.trafficcop.relays.status().map((r) => r.lineId)).toEqual(['cdn-a']);
     } finally {
       await publisher.stop();

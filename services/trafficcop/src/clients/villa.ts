@@ -1,6 +1,6 @@
 // villa's internal contract as trafficcop uses it: stream-key checks, live
 // status with session ids, the live-room list for reconciliation, thumbnails.
-import { createServiceClient, z } from '@bamboo/kit';
+import { AppError, createServiceClient, z } from '@bamboo/kit';
 
 const VerifyAnswer = z.object({
   allowed: z.boolean(),
@@ -24,6 +24,8 @@ const LiveRooms = z.object({
 });
 export type VillaLiveRoom = z.infer<typeof LiveRooms>['rooms'][number];
 
+const RoomAnswer = z.object({ roomId: z.string(), closed: z.boolean().optional(), live: z.boolean().optional() });
+
 const ThumbnailAnswer = z.object({ roomId: z.string(), thumbnailImageId: z.string() });
 
 export interface LiveUpdate {
@@ -38,6 +40,8 @@ export interface VillaClient {
   setLive(roomId: string, update: LiveUpdate): Promise<LiveAnswer>;
   liveRooms(): Promise<VillaLiveRoom[]>;
   setThumbnail(roomId: string, imageId: string): Promise<void>;
+  /** Whether villa knows the room (false on its 404). */
+  roomExists(roomId: string): Promise<boolean>;
 }
 
 export function createVillaClient(options: { baseUrl: string; internalKey: string; timeoutMs: number }): VillaClient {
@@ -62,6 +66,15 @@ export function createVillaClient(options: { baseUrl: string; internalKey: strin
     liveRooms: async () => (await client.call('GET', '/internal/rooms/live', { schema: LiveRooms })).rooms,
     setThumbnail: async (roomId, imageId) => {
       await client.call('PUT', `${room(roomId)}/thumbnail`, { body: { imageId }, schema: ThumbnailAnswer });
+    },
+    roomExists: async (roomId) => {
+      try {
+        await client.call('GET', room(roomId), { schema: RoomAnswer });
+        return true;
+      } catch (error) {
+        if (error instanceof AppError && error.status === 404) return false;
+        throw error;
+      }
     },
   };
 }

@@ -18,7 +18,8 @@ class FakeRelay implements RelayHandle {
 }
 
 const line = (id: string, enabled = true): CdnLine => ({
-  id, provider: 'p', pushUrlTemplate: `rtmp://${id}.example/live/{room}`, enabled, createdAt: 0, updatedAt: 0,
+  id, provider: 'p', kind: 'push', pushUrlTemplate: `rtmp://${id}.example/live/{room}`, pullUrlTemplates: {}, regions: ['*'], isps: ['*'],
+  weight: 100, capacity: 0, state: enabled ? 'enabled' : 'disabled', createdAt: 0, updatedAt: 0,
 });
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,13 +1,15 @@
-// Keeps one push relay per (live stream × enabled CDN line) and nothing else.
+// Keeps one push relay per (live stream × push line in state enabled or
+// draining) and nothing else.
 // Each relay is watched: when node-media-server reports it down (the line
 // refused, dropped or never answered), it is removed and started again after
 // an exponential backoff; a relay that comes up resets its backoff. Disabling
-// or deleting a line, or the stream ending, stops its relays.
+// or deleting a line, or the stream ending, stops its relays. Draining lines
+// keep their relays: their viewers finish watching.
 import type { Logger } from '@bamboo/kit';
 import type { Counter } from 'prom-client';
 import type { Origin, RelayHandle } from '../origin/origin.js';
 import type { LiveStream, StreamRegistry } from '../publish/stream-registry.js';
-import type { CdnLine } from '../stores/lines.js';
+import { receivesPush, type CdnLine } from '../stores/lines.js';
 import { backoffDelay } from './backoff.js';
 import { pushUrl } from './push-url.js';
 
@@ -60,6 +62,8 @@ export interface RelaySupervisor {
   /** Re-reads the lines and starts/stops relays to match; call after a line changed. */
   refreshLines(): Promise<void>;
   status(): RelayStatus[];
+  /** The relay of this room to this line is up: the line carries the push of the stream. */
+  isUp(lineId: string, roomId: string): boolean;
   stop(): void;
 }
 
@@ -135,7 +139,7 @@ export function createRelaySupervisor(options: RelaySupervisorOptions): RelaySup
     const wanted = new Map<string, { line: CdnLine; stream: LiveStream; url: string }>();
     for (const stream of registry.list()) {
       for (const line of lines) {
-        if (line.enabled) wanted.set(keyOf(line.id, stream.roomId), { line, stream, url: pushUrl(line.pushUrlTemplate, stream.roomId) });
+        if (receivesPush(line)) wanted.set(keyOf(line.id, stream.roomId), { line, stream, url: pushUrl(line.pushUrlTemplate!, stream.roomId) });
       }
     }
     for (const [key, relay] of relays) {
@@ -184,6 +188,7 @@ export function createRelaySupervisor(options: RelaySupervisorOptions): RelaySup
         outBytes: r.outBytes,
       }));
     },
+    isUp: (lineId, roomId) => relays.get(keyOf(lineId, roomId))?.state === 'up',
     stop() {
       stopped = true;
       registry.off('started', onChange);

@@ -1,40 +1,33 @@
-// CDN push lines: the ops API (scope cdn:admin, or any internal caller).
-import { NotFoundError, createRoute, requireScope, z, type ServiceApp } from '@bamboo/kit';
-import { ErrorSchema } from '@bamboo/kit';
+// CDN lines: the ops API (scope cdn:admin, or any internal caller). Every
+// change is audited (see ops/ops.ts); state and weight have their own routes
+// in ops.ts because they need a reason.
+import { NotFoundError, createRoute, requireScope, z, ErrorSchema, type ServiceApp } from '@bamboo/kit';
 import type { Trafficcop } from '../trafficcop.js';
-import type { CdnLine } from '../stores/lines.js';
-import { Line, LineParam, LinePatchBody, NewLineBody } from './schemas.js';
+import { actorOf } from '../ops/ops.js';
+import { impliedKind } from '../ops/line-rules.js';
+import { json, lineView } from './line-view.js';
+import { Line, LineParam, LinePatchBody, NewLineBody, ReasonQuery } from './schemas.js';
 
 export const ADMIN_SCOPE = 'cdn:admin';
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const errors = {
+export const adminErrors = {
   400: json(ErrorSchema, 'invalid input'),
   401: json(ErrorSchema, 'bad gateway signature'),
   403: json(ErrorSchema, `needs scope ${ADMIN_SCOPE}`),
 };
 
 export function addLineRoutes(app: ServiceApp, tc: Trafficcop): void {
-  const withRelays = (line: CdnLine) => {
-    const relays = { connecting: 0, up: 0, retrying: 0 };
-    for (const r of tc.relays.status()) if (r.lineId === line.id) relays[r.state] += 1;
-    return { ...line, relays };
-  };
-
   app.openapi(
     createRoute({
       method: 'get',
       path: '/v1/cdn/lines',
       tags: ['lines'],
-      summary: 'List CDN push lines with their relay counts',
-      responses: { 200: json(z.object({ lines: z.array(Line) }), 'the lines'), ...errors },
+      summary: 'List CDN lines with state, health, viewers and relay counts',
+      responses: { 200: json(z.object({ lines: z.array(Line) }), 'the lines'), ...adminErrors },
     }),
     async (c) => {
       requireScope(c.get('identity'), ADMIN_SCOPE);
-      return c.json({ lines: (await tc.lines.list()).map(withRelays) }, 200);
+      return c.json({ lines: (await tc.lines.list()).map((l) => lineView(tc, l)) }, 200);
     },
   );
 
@@ -43,15 +36,22 @@ export function addLineRoutes(app: ServiceApp, tc: Trafficcop): void {
       method: 'post',
       path: '/v1/cdn/lines',
       tags: ['lines'],
-      summary: 'Add a CDN push line; live streams start relaying to it at once when enabled',
+      summary: 'Add a CDN line (push, pull or both); live streams start relaying to a push line at once',
       request: { body: { content: { 'application/json': { schema: NewLineBody } }, required: true } },
-      responses: { 201: json(Line, 'created'), 409: json(ErrorSchema, 'id or push URL taken'), ...errors },
+      responses: { 201: json(Line, 'created'), 409: json(ErrorSchema, 'id or push URL taken'), ...adminErrors },
     }),
     async (c) => {
-      requireScope(c.get('identity'), ADMIN_SCOPE);
-      const line = await tc.lines.create(c.req.valid('json'), Date.now());
-      await tc.relays.refreshLines();
-      return c.json(withRelays(line), 201);
+      const identity = c.get('identity');
+      requireScope(identity, ADMIN_SCOPE);
+      const { reason, kind, pushUrlTemplate, probeUrl, signKey, ...body } = c.req.valid('json');
+      const fields = {
+        ...body,
+        ...(pushUrlTemplate !== undefined ? { pushUrlTemplate } : {}),
+        ...(probeUrl !== undefined ? { probeUrl } : {}),
+        ...(signKey !== undefined ? { signKey } : {}),
+      };
+      const line = await tc.ops.createLine(actorOf(identity), { ...fields, kind: kind ?? impliedKind(fields) }, reason ?? '');
+      return c.json(lineView(tc, line), 201);
     },
   );
 
@@ -60,16 +60,16 @@ export function addLineRoutes(app: ServiceApp, tc: Trafficcop): void {
       method: 'get',
       path: '/v1/cdn/lines/{lineId}',
       tags: ['lines'],
-      summary: 'One CDN push line',
+      summary: 'One CDN line with its health',
       request: { params: LineParam },
-      responses: { 200: json(Line, 'the line'), 404: json(ErrorSchema, 'no such line'), ...errors },
+      responses: { 200: json(Line, 'the line'), 404: json(ErrorSchema, 'no such line'), ...adminErrors },
     }),
     async (c) => {
       requireScope(c.get('identity'), ADMIN_SCOPE);
       const { lineId } = c.req.valid('param');
       const line = await tc.lines.get(lineId);
-      if (!line) throw new NotFoundError(`no line ${lineId}`);
-      return c.json(withRelays(line), 200);
+      if (!line) throw new NotFoundError(`no line ${lineId}`, 'line_not_found');
+      return c.json(lineView(tc, line), 200);
     },
   );
 
@@ -78,17 +78,17 @@ export function addLineRoutes(app: ServiceApp, tc: Trafficcop): void {
       method: 'patch',
       path: '/v1/cdn/lines/{lineId}',
       tags: ['lines'],
-      summary: 'Change a line: enable/disable it, or its provider or push URL; relays follow at once',
+      summary: "Change a line's provider, kind, URLs, coverage, capacity, probe or sign key; relays and plays follow at once",
       request: { params: LineParam, body: { content: { 'application/json': { schema: LinePatchBody } }, required: true } },
-      responses: { 200: json(Line, 'the line'), 404: json(ErrorSchema, 'no such line'), 409: json(ErrorSchema, 'push URL taken'), ...errors },
+      responses: { 200: json(Line, 'the line'), 404: json(ErrorSchema, 'no such line'), 409: json(ErrorSchema, 'push URL taken'), ...adminErrors },
     }),
     async (c) => {
-      requireScope(c.get('identity'), ADMIN_SCOPE);
+      const identity = c.get('identity');
+      requireScope(identity, ADMIN_SCOPE);
       const { lineId } = c.req.valid('param');
-      const line = await tc.lines.update(lineId, c.req.valid('json'), Date.now());
-      if (!line) throw new NotFoundError(`no line ${lineId}`);
-      await tc.relays.refreshLines();
-      return c.json(withRelays(line), 200);
+      const { reason, ...patch } = c.req.valid('json');
+      const line = await tc.ops.updateLine(actorOf(identity), lineId, patch, reason ?? '');
+      return c.json(lineView(tc, line), 200);
     },
   );
 
@@ -97,15 +97,15 @@ export function addLineRoutes(app: ServiceApp, tc: Trafficcop): void {
       method: 'delete',
       path: '/v1/cdn/lines/{lineId}',
       tags: ['lines'],
-      summary: 'Remove a line; its relays stop',
-      request: { params: LineParam },
-      responses: { 204: { description: 'removed' }, 404: json(ErrorSchema, 'no such line'), ...errors },
+      summary: 'Remove a line (?reason= required); its relays stop and its viewers are told to switch',
+      request: { params: LineParam, query: ReasonQuery },
+      responses: { 204: { description: 'removed' }, 404: json(ErrorSchema, 'no such line'), ...adminErrors },
     }),
     async (c) => {
-      requireScope(c.get('identity'), ADMIN_SCOPE);
+      const identity = c.get('identity');
+      requireScope(identity, ADMIN_SCOPE);
       const { lineId } = c.req.valid('param');
-      if (!(await tc.lines.remove(lineId))) throw new NotFoundError(`no line ${lineId}`);
-      await tc.relays.refreshLines();
+      await tc.ops.deleteLine(actorOf(identity), lineId, c.req.valid('query').reason);
       return c.body(null, 204);
     },
   );

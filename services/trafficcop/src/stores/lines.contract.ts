@@ -1,7 +1,7 @@
 // The LineStore contract: one suite every adapter passes (see lines.ts).
 import { describe, expect, it, beforeEach, afterEach } from 'vitest';
 import { AppError } from '@bamboo/kit';
-import type { LineStore } from './lines.js';
+import type { LineStore, NewCdnLine } from './lines.js';
 
 export interface LineStoreHarness {
   open(): Promise<LineStore>;
@@ -10,12 +10,23 @@ export interface LineStoreHarness {
   close(): Promise<void>;
 }
 
-const line = (id: string, extra: Partial<{ provider: string; pushUrlTemplate: string; enabled: boolean }> = {}) => ({
+const line = (id: string, extra: Partial<NewCdnLine> = {}): NewCdnLine => ({
   id,
-  provider: extra.provider ?? 'acme',
-  pushUrlTemplate: extra.pushUrlTemplate ?? `rtmp://push.${id}.example/live/{room}`,
-  enabled: extra.enabled ?? true,
+  provider: 'acme',
+  kind: 'both',
+  pushUrlTemplate: `rtmp://push.${id}.example/live/{room}`,
+  pullUrlTemplates: { flv: `https://pull.${id}.example/live/{room}.flv` },
+  regions: ['cn-east'],
+  isps: ['*'],
+  weight: 100,
+  capacity: 0,
+  state: 'enabled',
+  ...extra,
 });
+const pullOnly = (id: string): NewCdnLine => {
+  const { pushUrlTemplate: _p, ...rest } = line(id, { kind: 'pull' });
+  return rest;
+};
 
 async function conflictCode(promise: Promise<unknown>): Promise<string> {
   try {
@@ -64,11 +75,21 @@ export function lineStoreContract(name: string, harness: () => LineStoreHarness)
     it('updates fields, refuses a taken URL on update, and knows unknown ids', async () => {
       await store.create(line('cdn-a'), 1);
       await store.create(line('cdn-b'), 2);
-      const updated = await store.update('cdn-a', { enabled: false, provider: 'tencent' }, 5);
-      expect(updated).toEqual({ ...line('cdn-a'), enabled: false, provider: 'tencent', createdAt: 1, updatedAt: 5 });
+      const updated = await store.update('cdn-a', { state: 'disabled', provider: 'tencent', weight: 7, probeUrl: 'http://probe.example/' }, 5);
+      expect(updated).toEqual({
+        ...line('cdn-a'),
+        state: 'disabled',
+        provider: 'tencent',
+        weight: 7,
+        probeUrl: 'http://probe.example/',
+        createdAt: 1,
+        updatedAt: 5,
+      });
+      // null removes an optional field
+      expect(await store.update('cdn-a', { probeUrl: null }, 6)).not.toHaveProperty('probeUrl');
       expect(await conflictCode(store.update('cdn-a', { pushUrlTemplate: line('cdn-b').pushUrlTemplate }, 6))).toBe('push_url_taken');
       expect((await store.get('cdn-a'))?.pushUrlTemplate).toBe(line('cdn-a').pushUrlTemplate);
-      expect(await store.update('nope', { enabled: true }, 7)).toBeNull();
+      expect(await store.update('nope', { state: 'enabled' }, 7)).toBeNull();
       expect(await store.get('nope')).toBeNull();
     });
 
@@ -82,10 +103,20 @@ export function lineStoreContract(name: string, harness: () => LineStoreHarness)
     });
 
     it('keeps lines across a restart', async () => {
-      await store.create(line('cdn-a', { enabled: false }), 1);
+      await store.create(line('cdn-a', { state: 'draining', signKey: 'secret-key-1' }), 1);
       store = await h.reopen();
       await store.init();
-      expect(await store.get('cdn-a')).toEqual({ ...line('cdn-a', { enabled: false }), createdAt: 1, updatedAt: 1 });
+      expect(await store.get('cdn-a')).toEqual({ ...line('cdn-a', { state: 'draining', signKey: 'secret-key-1' }), createdAt: 1, updatedAt: 1 });
+    });
+
+    it('lets any number of pull-only lines go without a push URL', async () => {
+      await store.create(pullOnly('pull-a'), 1);
+      await store.create(pullOnly('pull-b'), 2);
+      const lines = await store.list();
+      expect(lines.map((l) => [l.id, l.kind, l.pushUrlTemplate])).toEqual([
+        ['pull-a', 'pull', undefined],
+        ['pull-b', 'pull', undefined],
+      ]);
     });
   });
 }

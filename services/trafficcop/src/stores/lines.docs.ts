@@ -2,16 +2,34 @@
 // in MongoDB's query language.
 import { ConflictError } from '@bamboo/kit';
 import { DuplicateKeyError, type DocumentStore } from '@bamboo/engines';
-import type { CdnLine, CdnLinePatch, LineStore, NewCdnLine } from './lines.js';
+import { EVERYWHERE, type CdnLine, type CdnLinePatch, type LineStore, type NewCdnLine } from './lines.js';
 
-type LineDoc = Omit<CdnLine, 'id'> & { _id: string };
+/** As stored; `enabled` is the field of lines written before issue 6. */
+type LineDoc = Omit<CdnLine, 'id' | 'kind' | 'state' | 'pullUrlTemplates' | 'regions' | 'isps' | 'weight' | 'capacity'> &
+  Partial<Pick<CdnLine, 'kind' | 'state' | 'pullUrlTemplates' | 'regions' | 'isps' | 'weight' | 'capacity'>> & {
+    _id: string;
+    enabled?: boolean;
+  };
 
-const toLine = ({ _id, ...rest }: LineDoc): CdnLine => ({ id: _id, ...rest });
+function toLine({ _id, enabled, ...doc }: LineDoc): CdnLine {
+  return {
+    id: _id,
+    ...doc,
+    kind: doc.kind ?? 'push',
+    state: doc.state ?? (enabled === false ? 'disabled' : 'enabled'),
+    pullUrlTemplates: doc.pullUrlTemplates ?? {},
+    regions: doc.regions ?? [EVERYWHERE],
+    isps: doc.isps ?? [EVERYWHERE],
+    weight: doc.weight ?? 100,
+    capacity: doc.capacity ?? 0,
+  };
+}
 
-const URL_INDEX = 'pushUrlTemplate_1';
+// Sparse: pull-only lines have no push URL.
+const URL_INDEX = 'pushUrlTemplate_sparse';
 
 /** A duplicate is either the id or the push URL; the embedded engine may not say which index. */
-function conflict(error: unknown, line: { id?: string; pushUrlTemplate?: string }, idTaken: boolean): never {
+function conflict(error: unknown, line: { id?: string; pushUrlTemplate?: string | null }, idTaken: boolean): never {
   if (!(error instanceof DuplicateKeyError)) throw error;
   if (error.index !== URL_INDEX && idTaken) throw new ConflictError(`a line with id ${line.id} exists`, 'line_exists');
   throw new ConflictError(`another line already pushes to ${line.pushUrlTemplate}`, 'push_url_taken');
@@ -21,22 +39,16 @@ export function createDocsLineStore(docs: DocumentStore): LineStore {
   const lines = docs.collection<LineDoc>('lines');
   return {
     async init() {
-      await lines.createIndex({ pushUrlTemplate: 1 }, { unique: true, name: URL_INDEX });
+      await lines.createIndex({ pushUrlTemplate: 1 }, { unique: true, sparse: true, name: URL_INDEX });
       await lines.createIndex({ createdAt: 1 });
     },
-    async create(line: NewCdnLine, now: number) {
-      const doc: LineDoc = {
-        _id: line.id,
-        provider: line.provider,
-        pushUrlTemplate: line.pushUrlTemplate,
-        enabled: line.enabled,
-        createdAt: now,
-        updatedAt: now,
-      };
+    async create({ id, ...line }: NewCdnLine, now: number) {
+      const doc: LineDoc = { _id: id, ...line, createdAt: now, updatedAt: now };
+      for (const key of ['pushUrlTemplate', 'probeUrl', 'signKey'] as const) if (doc[key] === undefined) delete doc[key];
       try {
         await lines.insertOne(doc);
       } catch (error) {
-        conflict(error, line, (await lines.countDocuments({ _id: line.id })) > 0);
+        conflict(error, { id, ...line }, (await lines.countDocuments({ _id: id })) > 0);
       }
       return toLine(doc);
     },
@@ -49,12 +61,17 @@ export function createDocsLineStore(docs: DocumentStore): LineStore {
     },
     async update(id: string, patch: CdnLinePatch, now: number) {
       const $set: Record<string, unknown> = { updatedAt: now };
-      for (const [key, value] of Object.entries(patch)) if (value !== undefined) $set[key] = value;
+      // A legacy `enabled` gives way once a state is written.
+      const $unset: Record<string, unknown> = patch.state ? { enabled: true } : {};
+      for (const [key, value] of Object.entries(patch)) {
+        if (value === null) $unset[key] = true;
+        else if (value !== undefined) $set[key] = value;
+      }
       try {
-        const doc = await lines.findOneAndUpdate({ _id: id }, { $set }, { returnDocument: 'after' });
+        const doc = await lines.findOneAndUpdate({ _id: id }, Object.keys($unset).length ? { $set, $unset } : { $set }, { returnDocument: 'after' });
         return doc ? toLine(doc) : null;
       } catch (error) {
-        conflict(error, { id, ...patch }, false);
+        conflict(error, { id, pushUrlTemplate: patch.pushUrlTemplate }, false);
       }
     },
     async remove(id) {

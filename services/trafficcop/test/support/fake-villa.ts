@@ -75,6 +75,21 @@ export async function startFakeVilla(internalKey: string): Promise<FakeVilla> {
     }),
   );
 
+  app.get('/internal/rooms/:roomId', (c) => {
+    const room = rooms.get(c.req.param('roomId'));
+    if (!room) return c.json({ error: { code: 'not_found', message: 'no such room' } }, 404);
+    return c.json({
+      roomId: room.roomId,
+      anchorId: room.anchorId,
+      categoryId: 'cat-1',
+      shortId: 1,
+      title: `room ${room.roomId}`,
+      live: room.live,
+      sessionId: room.sessionId,
+      closed: room.closed,
+    });
+  });
+
   app.put('/internal/rooms/:roomId/thumbnail', async (c) => {
     const room = rooms.get(c.req.param('roomId'));
     if (!room) return c.json({ error: { code: 'not_found', message: 'no such room' } }, 404);

@@ -8,6 +8,7 @@ import { configShape, type Config } from '../../src/config.js';
 import { createApp } from '../../src/app.js';
 import type { Trafficcop } from '../../src/trafficcop.js';
 import { startFakeImage, type FakeImage } from './fake-image.js';
+import { startFakeHomer, type FakeHomer } from './fake-homer.js';
 import { startFakeVilla, type FakeVilla } from './fake-villa.js';
 
 export const INTERNAL_KEY = 'test-internal-key-0123456789';
@@ -18,6 +19,7 @@ export interface Harness {
   trafficcop: Trafficcop;
   villa: FakeVilla;
   image: FakeImage;
+  homer: FakeHomer;
   api: string;
   dataDir: string;
   /** rtmp://127.0.0.1:<port>/live/<room>?key=<key> */
@@ -27,9 +29,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, before?: (villa: FakeVilla) => void): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  before?: (villa: FakeVilla) => void,
+  options: { now?: () => number } = {},
+): Promise<Harness> {
   const villa = await startFakeVilla(INTERNAL_KEY);
   const image = await startFakeImage(INTERNAL_KEY);
+  const homer = await startFakeHomer(INTERNAL_KEY);
   before?.(villa);
   const dataDir = await tempDir('trafficcop');
   const config = loadConfig(configShape, {
@@ -41,6 +48,7 @@ export async function startHarness(env: Record<string, string> = {}, before?: (v
     HTTP_FLV_PORT: String(await freePort()),
     VILLA_URL: villa.url,
     IMAGE_URL: image.url,
+    HOMER_URL: homer.url,
     PUBLISH_GRACE_MS: '500',
     RELAY_BACKOFF_MIN_MS: '200',
     RELAY_BACKOFF_MAX_MS: '1000',
@@ -52,7 +60,7 @@ export async function startHarness(env: Record<string, string> = {}, before?: (v
   });
   const logger = createLogger('trafficcop', config.LOG_LEVEL);
   const engines: Engines = await openEngines(config, 'trafficcop');
-  const { app, trafficcop } = createApp({ config, logger, engines });
+  const { app, trafficcop } = createApp({ config, logger, engines, ...options });
   await trafficcop.start();
   const server: RunningServer = await listen('trafficcop', app.fetch, { port: 0, host: '127.0.0.1' });
   const api = `http://127.0.0.1:${server.port}`;
@@ -61,6 +69,7 @@ export async function startHarness(env: Record<string, string> = {}, before?: (v
     trafficcop,
     villa,
     image,
+    homer,
     api,
     dataDir,
     publishUrl: (roomId, key) =>
@@ -72,6 +81,7 @@ export async function startHarness(env: Record<string, string> = {}, before?: (v
       await engines.close();
       await villa.close();
       await image.close();
+      await homer.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
