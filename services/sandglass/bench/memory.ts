@@ -21,7 +21,7 @@ async function fill(store: PresenceStore): Promise<void> {
     for (let i = 0; i < users; i += 1000) {
       const beats: Heartbeat[] = [];
       for (let n = i; n < Math.min(users, i + 1000); n++) {
-        beats.push({ uid: `user${n}`, modules: [`room:${n % 500}`, 'page:home'], platform: 'ios' });
+        beats.push({ uid: `user${n}`, source: 'app', modules: [`room:${n % 500}`, 'page:home'], platform: 'ios' });
       }
       await store.heartbeat(beats);
     }

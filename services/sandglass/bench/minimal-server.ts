@@ -21,7 +21,7 @@ createServer((req, res) => {
       const now = Date.now();
       const start = dayStart(now);
       await beat(`{s${shardOf(hb.uid, SHARDS)}}:`, now, 65_000, 100_000, dayOf(now), start, dayOf(start - DAY_MS), 35 * DAY_MS,
-        hb.uid, hb.platform, hb.modules.join(' '));
+        hb.uid, 'app', hb.platform, hb.modules.join(' '));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     } catch {

@@ -1,7 +1,15 @@
 // Every tunable of sandglass is a named environment variable, default beside it.
 import { baseConfigShape, z } from '@bamboo/kit';
+import { SOURCE_PATTERN } from './presence/names.js';
 
 const positiveInt = z.coerce.number().int().positive();
+
+/** A comma-separated list of source names; 'app' (the default source) must be one. */
+const sourceList = z
+  .string()
+  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+  .refine((list) => list.every((s) => SOURCE_PATTERN.test(s)), 'each source must be 1-32 characters of a-z 0-9 _ -, starting with a letter')
+  .refine((list) => list.includes('app'), "must include 'app', the source of heartbeats that name none");
 
 export const configShape = {
   ...baseConfigShape('sandglass'),
@@ -13,6 +21,12 @@ export const configShape = {
   OFFLINE_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
   /** Redis: users are spread over this many hash-tagged shards (Cluster slots). */
   PRESENCE_SHARDS: positiveInt.max(1024).default(16),
+  /**
+   * Who may report a user's modules, each kept apart (a user is in the union):
+   * apps, homer (rooms it serves the user in), villa. The list bounds a
+   * user's modules at MAX_MODULES per source.
+   */
+  PRESENCE_SOURCES: sourceList.default(['app', 'homer', 'villa']),
   /** Most modules one heartbeat may carry. */
   MAX_MODULES: positiveInt.max(64).default(16),
   /** Most heartbeats in one batch. */

@@ -57,9 +57,9 @@ describe('durability', () => {
   it('a flush whose write fails puts the users back for the next one', async () => {
     const clock = new ManualClock();
     const store = openMemoryPresence(clock, CONTRACT_OPTIONS);
-    await store.heartbeat([{ uid: 'a', modules: [], platform: 'ios' }]);
+    await store.heartbeat([{ uid: 'a', source: 'app', modules: [], platform: 'ios' }]);
     clock.advance(5000);
-    await store.heartbeat([{ uid: 'a', modules: [], platform: 'ios' }]);
+    await store.heartbeat([{ uid: 'a', source: 'app', modules: [], platform: 'ios' }]);
     const saved: Array<{ uid: string; days: Record<string, number> }> = [];
     let fail = true;
     const records: Records = {

@@ -78,6 +78,24 @@ function apiSuite(engine: string, redisUrl?: string): void {
       expect(await get('/v1/presence/users/alice/durations?day=2026-01-01')).toMatchObject({ dayMs: 0, totalMs: 30_000 });
     });
 
+    it("keeps each source's modules apart: homer's rooms and the app's pages do not overwrite each other", async () => {
+      await beat('alice', ['page:home']); // no source: the app's
+      const homer = await post(`${s.url}/v1/presence/heartbeats`, {
+        heartbeats: [{ uid: 'alice', modules: ['room:42'], source: 'homer' }],
+      });
+      expect(await readJson(homer)).toMatchObject({ accepted: 1 });
+      expect(await get('/v1/presence/users/alice')).toMatchObject({ modules: ['page:home', 'room:42'], platform: 'ios' });
+      await beat('alice', []); // the app leaves its page; homer still has the room
+      expect(await get('/v1/presence/modules/room:42/count')).toEqual({ module: 'room:42', count: 1 });
+      expect(await get('/v1/presence/modules/page:home/count')).toEqual({ module: 'page:home', count: 0 });
+      const refused = await post(`${s.url}/v1/presence/heartbeat`, { uid: 'bob', modules: ['room:1'], source: 'nobody' });
+      expect(refused.status).toBe(400);
+      expect((await readJson(refused)).error.message).toContain('json.source');
+      const refusedBatch = await post(`${s.url}/v1/presence/heartbeats`, { heartbeats: [{ uid: 'bob', source: 'Homer' }] });
+      expect((await readJson(refusedBatch)).error.message).toContain('json.heartbeats.0.source');
+      expect((await get('/v1/presence/users/bob')).online).toBe(false);
+    });
+
     it('refuses bad input with 400 naming the field, and records nothing', async () => {
       const cases: Array<[string, unknown, string]> = [
         ['/v1/presence/heartbeat', { modules: ['room:1'] }, 'json.uid'],

@@ -1,9 +1,11 @@
 // Both presence adapters against the one contract suite.
+import { describe, expect, it } from 'vitest';
 import { deleteRedisKeys, describeRedis, uniquePrefix } from '@bamboo/testing';
 import { Redis } from 'ioredis';
 import { openMemoryPresence } from '../src/stores/presence.memory.js';
 import { openRedisPresence } from '../src/stores/presence.redis.js';
-import { presenceContract } from '../src/stores/presence.contract.js';
+import { CONTRACT_OPTIONS, presenceContract } from '../src/stores/presence.contract.js';
+import { ManualClock } from '../src/presence/clock.js';
 
 presenceContract('memory', async (clock, options) => ({
   store: openMemoryPresence(clock, options),
@@ -24,4 +26,37 @@ describeRedis('redis', (url) => {
       };
     });
   }
+
+  describe('redis: state written before sources existed', () => {
+    it('is read as the source app: kept beside a new source, and reaped at its deadline', async () => {
+      const prefix = uniquePrefix('sandglass');
+      const redis = new Redis(url, { keyPrefix: prefix });
+      const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
+      const T = CONTRACT_OPTIONS.offlineAfterMs;
+      const t0 = clock.now();
+      try {
+        // What the previous version's script left for alice in room:1 and page:home.
+        await redis.hset('{s0}:u:alice', 'since', t0, 'last', t0, 'mods', 'room:1 page:home', 'plat', 'ios');
+        await redis.zadd('{s0}:dl', t0 + T, 'alice');
+        await redis.zadd('{s0}:m:room:1', 0, 'alice');
+        await redis.zadd('{s0}:m:page:home', 0, 'alice');
+        await redis.sadd('{s0}:mods', 'room:1', 'page:home');
+        const store = openRedisPresence(redis, clock, { ...CONTRACT_OPTIONS, shards: 1 });
+        expect((await store.status(['alice']))[0]).toMatchObject({ online: true, since: t0, modules: ['room:1', 'page:home'] });
+        clock.advance(10_000);
+        await store.heartbeat([{ uid: 'alice', source: 'homer', modules: ['room:2'] }]);
+        expect(await store.counts(['room:1', 'page:home', 'room:2'])).toEqual({ 'room:1': 1, 'page:home': 1, 'room:2': 1 });
+        clock.set(t0 + T);
+        expect(await store.counts(['room:1', 'page:home', 'room:2'])).toEqual({ 'room:1': 0, 'page:home': 0, 'room:2': 1 });
+        expect((await store.status(['alice']))[0]).toMatchObject({ online: true, modules: ['room:2'], platform: 'ios' });
+        clock.advance(10_000);
+        expect(await store.reap()).toBe(1);
+        expect((await store.status(['alice']))[0]!.online).toBe(false);
+        expect(await redis.zcard('{s0}:dl')).toBe(0);
+      } finally {
+        redis.disconnect();
+        await deleteRedisKeys(url, prefix);
+      }
+    });
+  });
 });

@@ -1,11 +1,12 @@
-// What a user id and a module name may look like. Both are joined with
-// spaces and colons inside Redis keys and Lua, so neither may hold a space;
+// What a user id, a module and a source name may look like. They are joined
+// with spaces and colons inside Redis keys and Lua, so none may hold a space;
 // module names are `<kind>:<id>` like `room:42` or `page:home`.
 import { z } from '@bamboo/kit';
 import { isDay } from './days.js';
 
 export const UID_PATTERN = /^[A-Za-z0-9_.@-]{1,64}$/;
 export const MODULE_PATTERN = /^[a-z][a-z0-9_-]{0,31}:[A-Za-z0-9_.@-]{1,96}$/;
+export const SOURCE_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
 
 export const Uid = z
   .string()

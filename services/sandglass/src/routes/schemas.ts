@@ -8,7 +8,16 @@ export function schemas(config: Config) {
     .object({
       uid: Uid,
       modules: z.array(ModuleName).max(config.MAX_MODULES, `at most ${config.MAX_MODULES} modules`).default([]),
-      platform: Platform.default('unknown'),
+      source: z
+        .enum(config.PRESENCE_SOURCES as [string, ...string[]])
+        .default('app')
+        .openapi({
+          description:
+            "Who reports these modules. Each source's list replaces only its own earlier list; the user is in the union of " +
+            'their sources\' modules, and each source times out on its own.',
+          example: 'app',
+        }),
+      platform: Platform.optional().openapi({ description: "The client's platform; left out, the last one given stays" }),
     })
     .openapi('Heartbeat');
   const HeartbeatAck = z

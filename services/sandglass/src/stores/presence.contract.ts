@@ -32,7 +32,8 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
     });
     afterEach(() => opened.close());
 
-    const beat = (uid: string, modules: string[] = [], platform = 'ios') => store.heartbeat([{ uid, modules, platform }]);
+    const beat = (uid: string, modules: string[] = [], platform = 'ios', source = 'app') =>
+      store.heartbeat([{ uid, source, modules, platform }]);
 
     async function allEvents(): Promise<Transition[]> {
       const out: Transition[] = [];
@@ -112,9 +113,77 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
       expect((await store.status(['alice']))[0]!.modules).toEqual(['room:2', 'page:home']);
     });
 
+    it("keeps each source's modules apart: a user is in the union, a module stays while any source has it", async () => {
+      await beat('alice', ['page:home', 'room:1'], 'ios', 'app');
+      clock.advance(1000);
+      await beat('alice', ['room:1', 'room:2'], 'ios', 'homer');
+      expect(await store.counts(['page:home', 'room:1', 'room:2'])).toEqual({ 'page:home': 1, 'room:1': 1, 'room:2': 1 });
+      // The latest source's modules first.
+      expect((await store.status(['alice']))[0]!.modules).toEqual(['room:1', 'room:2', 'page:home']);
+      clock.advance(1000);
+      await beat('alice', ['page:home'], 'ios', 'app'); // the app left room:1, homer still has it
+      expect(await store.counts(['room:1'])).toEqual({ 'room:1': 1 });
+      clock.advance(1000);
+      await beat('alice', ['room:2'], 'ios', 'homer'); // now no source has room:1
+      expect(await store.counts(['page:home', 'room:1', 'room:2'])).toEqual({ 'page:home': 1, 'room:1': 0, 'room:2': 1 });
+      await beat('alice', [], 'ios', 'app');
+      expect(await store.counts(['page:home', 'room:2'])).toEqual({ 'page:home': 0, 'room:2': 1 });
+      const events = (await allEvents()).map(({ type, module }) => `${type}${module ? ` ${module}` : ''}`);
+      expect(events).toEqual(['online', 'join page:home', 'join room:1', 'join room:2', 'leave room:1', 'leave page:home']);
+      expect((await store.status(['alice']))[0]).toMatchObject({ online: true, modules: ['room:2'] });
+    });
+
+    it('each source times out on its own; the last one takes the user offline, time counted once', async () => {
+      const t0 = clock.now();
+      await beat('alice', ['page:home', 'room:1'], 'ios', 'app');
+      await beat('alice', ['room:1'], 'ios', 'homer');
+      for (let i = 0; i < 3; i++) {
+        clock.advance(30_000); // homer keeps reporting, the app went quiet
+        await beat('alice', ['room:1'], 'ios', 'homer');
+      }
+      const homerLast = clock.now();
+      // Past the app's deadline, before any reaping: its modules are gone from the status.
+      expect((await store.status(['alice']))[0]).toMatchObject({ online: true, since: t0, modules: ['room:1'] });
+      expect(await store.counts(['page:home', 'room:1'])).toEqual({ 'page:home': 0, 'room:1': 1 });
+      clock.advance(T);
+      expect(await store.reap()).toBe(1);
+      expect((await store.status(['alice']))[0]!.online).toBe(false);
+      expect(await store.counts(['room:1'])).toEqual({ 'room:1': 0 });
+      const tail = (await allEvents()).slice(3).map(({ type, module, at }) => ({ type, module, at }));
+      expect(tail).toEqual([
+        { type: 'leave', module: 'page:home', at: t0 + T },
+        { type: 'leave', module: 'room:1', at: homerLast + T },
+        { type: 'offline', module: undefined, at: homerLast + T },
+      ]);
+      // Two sources beating at once count each instant once.
+      expect((await store.durations('alice')).totalMs).toBe(homerLast - t0);
+    });
+
+    it('an explicit offline clears every source at once', async () => {
+      await beat('alice', ['page:home'], 'ios', 'app');
+      await beat('alice', ['room:1'], 'ios', 'homer');
+      clock.advance(2000);
+      expect(await store.offline('alice')).toBe(true);
+      expect(await store.counts(['page:home', 'room:1'])).toEqual({ 'page:home': 0, 'room:1': 0 });
+      expect(await store.activeModules()).toEqual([]);
+      clock.advance(1000);
+      await beat('alice', ['room:1'], 'ios', 'homer');
+      expect((await store.status(['alice']))[0]).toMatchObject({ online: true, since: clock.now(), modules: ['room:1'] });
+      expect(await store.reap()).toBe(0);
+    });
+
+    it("keeps the last platform given when a heartbeat names none ('unknown' at first)", async () => {
+      await store.heartbeat([{ uid: 'alice', source: 'homer', modules: [] }]);
+      expect((await store.status(['alice']))[0]!.platform).toBe('unknown');
+      await beat('alice', [], 'android', 'app');
+      await store.heartbeat([{ uid: 'alice', source: 'homer', modules: ['room:1'] }]);
+      expect((await store.status(['alice']))[0]).toMatchObject({ platform: 'android', modules: ['room:1'] });
+    });
+
     it('counts are exact across many users and modules, and batches act like single heartbeats', async () => {
       const beats = Array.from({ length: 300 }, (_, i) => ({
         uid: `u${i}`,
+        source: 'app',
         modules: [`room:${i % 3}`, ...(i % 2 === 0 ? ['page:even'] : [])],
         platform: 'web',
       }));
@@ -132,7 +201,7 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
 
     it('pages members by uid with a cursor; each member present throughout appears once', async () => {
       const uids = Array.from({ length: 25 }, (_, i) => `user${String(i).padStart(2, '0')}`);
-      await store.heartbeat(uids.map((uid) => ({ uid, modules: ['room:9'], platform: 'ios' })));
+      await store.heartbeat(uids.map((uid) => ({ uid, source: 'app', modules: ['room:9'], platform: 'ios' })));
       const seen: string[] = [];
       let after: string | null = null;
       let pages = 0;
@@ -157,7 +226,7 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
       clock.advance(30_000);
       await beat('alice');
       await beat('alice'); // a retried duplicate at the same instant
-      await store.heartbeat([{ uid: 'alice', modules: [], platform: 'ios' }, { uid: 'alice', modules: [], platform: 'ios' }]);
+      await store.heartbeat([{ uid: 'alice', source: 'app', modules: [], platform: 'ios' }, { uid: 'alice', source: 'app', modules: [], platform: 'ios' }]);
       clock.advance(20_000);
       await beat('alice');
       expect(await store.durations('alice')).toEqual({ days: { [dayOf(clock.now())]: 50_000 }, totalMs: 50_000 });
@@ -207,7 +276,7 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
       await beat('alice');
       await beat('bob');
       clock.advance(4000);
-      await store.heartbeat([{ uid: 'alice', modules: [], platform: 'ios' }, { uid: 'bob', modules: [], platform: 'ios' }]);
+      await store.heartbeat([{ uid: 'alice', source: 'app', modules: [], platform: 'ios' }, { uid: 'bob', source: 'app', modules: [], platform: 'ios' }]);
       const taken = await store.takeChanged(100);
       expect(taken.map((t) => t.uid).sort()).toEqual(['alice', 'bob']);
       expect(taken[0]).toMatchObject({ totalMs: 4000, days: { [dayOf(clock.now())]: 4000 } });

@@ -2,13 +2,18 @@
 // KEYS[1] is the shard's base key `<prefix>{sN}:` and every key a script
 // touches is that base plus a suffix, so all of them share the `{sN}` hash
 // tag and slot, which is what Redis Cluster needs for a multi-key script:
-//   base..'u:'..uid   hash   since, last, mods (space-joined), plat
-//   base..'dl'        zset   uid → deadline (last + threshold): the reaping order
+//   base..'u:'..uid   hash   since, last (latest heartbeat of any source), plat,
+//                            and per source 's:'..source = '<its last> <its modules space-joined>'
+//   base..'dl'        zset   '<uid> <source>' → that source's deadline (its last + threshold):
+//                            the reaping order
 //   base..'m:'..mod   zset   members of a module, score 0 so ZRANGEBYLEX pages by uid
 //   base..'mods'      set    modules with at least one member in this shard
 //   base..'d:'..uid   hash   'YYYY-MM-DD' → ms online that day (expires)
 //   base..'chg'       set    uids whose durations changed since the last flush
 //   base..'ev'        stream transitions (t type, u uid, m module, a at)
+// A user is in the union of their sources' modules (module zsets hold that
+// union). A user hash written before sources existed (a 'mods' field, and a
+// deadline member that is the bare uid) is read as the one source 'app'.
 // The common ARGV head: now, threshold ms, events retained.
 
 const COMMON = `
@@ -44,19 +49,119 @@ local function leave(uid, m, at)
   emit('leave', uid, at, m)
 end
 
--- Ends a session: leaves every module, then offline, all stamped 'at'.
-local function finish(uid, at)
-  local ukey = base .. 'u:' .. uid
-  for _, m in ipairs(words(redis.call('HGET', ukey, 'mods'))) do leave(uid, m, at) end
-  redis.call('DEL', ukey)
-  redis.call('ZREM', base .. 'dl', uid)
+-- The user hash as {last, srcs = {source = {last, mods}}, ...}; last is nil when offline.
+local function load(uid)
+  local h = redis.call('HGETALL', base .. 'u:' .. uid)
+  local u = { srcs = {} }
+  local any = false
+  for i = 1, #h, 2 do
+    local k = h[i]
+    if string.sub(k, 1, 2) == 's:' then
+      local w = words(h[i + 1])
+      local at = tonumber(table.remove(w, 1))
+      u.srcs[string.sub(k, 3)] = { last = at, mods = w }
+      any = true
+    else
+      u[k] = h[i + 1]
+    end
+  end
+  u.last = tonumber(u.last)
+  if u.last and not any then
+    u.srcs.app = { last = u.last, mods = words(u.mods) }
+    u.legacy = true
+  end
+  return u
+end
+
+-- Modules of every source but 'except', as a set.
+local function others(u, except)
+  local set = {}
+  for name, s in pairs(u.srcs) do
+    if name ~= except then for _, m in ipairs(s.mods) do set[m] = true end end
+  end
+  return set
+end
+
+-- Source names, the latest first (ties by name): the order status reports modules in.
+local function byLatest(u)
+  local names = {}
+  for name in pairs(u.srcs) do names[#names + 1] = name end
+  table.sort(names, function(a, b)
+    local x, y = u.srcs[a].last, u.srcs[b].last
+    if x ~= y then return x > y end
+    return a < b
+  end)
+  return names
+end
+
+local function member(uid, source) return uid .. ' ' .. source end
+
+-- One source timed out at 'at': its modules no other source has are left;
+-- the last source takes the user offline.
+local function expire(uid, u, source, at)
+  local gone = u.srcs[source]
+  u.srcs[source] = nil
+  local rest = others(u, nil)
+  for _, m in ipairs(gone.mods) do
+    if not rest[m] then leave(uid, m, at) end
+  end
+  redis.call('ZREM', base .. 'dl', member(uid, source))
+  if next(u.srcs) == nil then
+    redis.call('DEL', base .. 'u:' .. uid)
+    emit('offline', uid, at)
+    u.last = nil
+  else
+    redis.call('HDEL', base .. 'u:' .. uid, 's:' .. source)
+  end
+end
+
+-- Expires the sources whose deadline has passed, the oldest first.
+local function settle(uid, u)
+  local due = {}
+  for name, s in pairs(u.srcs) do
+    if s.last + T <= now then due[#due + 1] = name end
+  end
+  table.sort(due, function(a, b)
+    local x, y = u.srcs[a].last, u.srcs[b].last
+    if x ~= y then return x < y end
+    return a < b
+  end)
+  for _, name in ipairs(due) do expire(uid, u, name, u.srcs[name].last + T) end
+end
+
+-- An explicit offline at 'at': every module of every source is left.
+local function finish(uid, u, at)
+  local seen = {}
+  for _, name in ipairs(byLatest(u)) do
+    for _, m in ipairs(u.srcs[name].mods) do
+      if not seen[m] then
+        seen[m] = true
+        leave(uid, m, at)
+      end
+    end
+    redis.call('ZREM', base .. 'dl', member(uid, name))
+  end
+  if u.legacy then redis.call('ZREM', base .. 'dl', uid) end
+  redis.call('DEL', base .. 'u:' .. uid)
   emit('offline', uid, at)
 end
 
--- Takes offline up to max users whose deadline has passed.
+-- Expires up to max (user, source) entries whose deadline has passed.
 local function reap(max)
   local due = redis.call('ZRANGEBYSCORE', base .. 'dl', '-inf', now, 'WITHSCORES', 'LIMIT', 0, max)
-  for i = 1, #due, 2 do finish(due[i], tonumber(due[i + 1])) end
+  for i = 1, #due, 2 do
+    local uid, source = string.match(due[i], '^(%S+) (%S+)$')
+    if not uid then
+      uid, source = due[i], 'app'
+      redis.call('ZREM', base .. 'dl', due[i])
+    end
+    local u = load(uid)
+    if u.srcs[source] then
+      expire(uid, u, source, tonumber(due[i + 1]))
+    else
+      redis.call('ZREM', base .. 'dl', due[i])
+    end
+  end
   return #due / 2
 end
 `;
@@ -80,39 +185,61 @@ local function count(uid, from, to)
 end
 `;
 
-/** ARGV: head, durations, then (uid, platform, modules space-joined) per heartbeat. */
+/** ARGV: head, durations, then (uid, source, platform or '', modules space-joined) per heartbeat. */
 export const HEARTBEAT = `${COMMON}${DURATIONS}
-for i = 8, #ARGV, 3 do
-  local uid, plat, mods = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 8, #ARGV, 4 do
+  local uid, source, plat, mods = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local ukey = base .. 'u:' .. uid
-  local cur = redis.call('HMGET', ukey, 'last', 'mods')
-  local last = tonumber(cur[1])
-  local old = {}
-  if last and last + T <= now then
-    finish(uid, last + T)
-    last = nil
-  end
-  if last then
-    count(uid, last, now)
-    if now > last then last = now end
-    redis.call('HSET', ukey, 'last', last, 'plat', plat, 'mods', mods)
-    old = words(cur[2])
+  local u = load(uid)
+  if u.last then settle(uid, u) end
+  local set = {}
+  if u.last then
+    count(uid, u.last, now)
+    if now > u.last then u.last = now end
+    set = { 'last', u.last }
   else
-    last = now
-    redis.call('HSET', ukey, 'since', now, 'last', now, 'plat', plat, 'mods', mods)
+    u.last = now
+    set = { 'since', now, 'last', now, 'plat', 'unknown' }
     emit('online', uid, now)
   end
+  if plat ~= '' then
+    set[#set + 1] = 'plat'
+    set[#set + 1] = plat
+  end
+  if u.legacy then
+    -- Rewritten as the source 'app' (unless it just timed out).
+    redis.call('HDEL', ukey, 'mods')
+    redis.call('ZREM', base .. 'dl', uid)
+    local app = u.srcs.app
+    if app then
+      set[#set + 1] = 's:app'
+      set[#set + 1] = app.last .. ' ' .. table.concat(app.mods, ' ')
+      redis.call('ZADD', base .. 'dl', app.last + T, member(uid, 'app'))
+    end
+  end
+  -- Only this source's list changes: what it dropped is left unless another
+  -- source has it; what it added is joined unless one already had it.
+  local old = u.srcs[source]
+  local rest = others(u, source)
   local new = words(mods)
   local inNew, inOld = {}, {}
   for _, m in ipairs(new) do inNew[m] = true end
-  for _, m in ipairs(old) do
-    inOld[m] = true
-    if not inNew[m] then leave(uid, m, now) end
+  local last = now
+  if old then
+    if old.last > now then last = old.last end
+    for _, m in ipairs(old.mods) do
+      inOld[m] = true
+      if not inNew[m] and not rest[m] then leave(uid, m, now) end
+    end
   end
   for _, m in ipairs(new) do
-    if not inOld[m] then join(uid, m, now) end
+    if not inOld[m] and not rest[m] then join(uid, m, now) end
   end
-  redis.call('ZADD', base .. 'dl', last + T, uid)
+  u.srcs[source] = { last = last, mods = new }
+  set[#set + 1] = 's:' .. source
+  set[#set + 1] = last .. ' ' .. mods
+  redis.call('HSET', ukey, unpack(set))
+  redis.call('ZADD', base .. 'dl', last + T, member(uid, source))
 end
 return 1
 `;
@@ -120,14 +247,12 @@ return 1
 /** ARGV: head, durations, uid. Returns 1 when the user was online. */
 export const OFFLINE = `${COMMON}${DURATIONS}
 local uid = ARGV[8]
-local last = tonumber(redis.call('HGET', base .. 'u:' .. uid, 'last'))
-if not last then return 0 end
-if last + T <= now then
-  finish(uid, last + T)
-  return 0
-end
-count(uid, last, now)
-finish(uid, now)
+local u = load(uid)
+if not u.last then return 0 end
+settle(uid, u)
+if not u.last then return 0 end
+count(uid, u.last, now)
+finish(uid, u, now)
 return 1
 `;
 

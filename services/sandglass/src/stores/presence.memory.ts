@@ -1,6 +1,7 @@
-// One-process presence: Maps, a heap of deadlines for reaping, and a bounded
-// array as the transitions feed (cursor = sequence number).
+// One-process presence: Maps, a heap of per-source deadlines for reaping,
+// and a bounded array as the transitions feed (cursor = sequence number).
 import { splitByDay } from '../presence/days.js';
+import { unionOf } from '../presence/sources.js';
 import type { Clock } from '../presence/clock.js';
 import { DeadlineHeap } from './min-heap.js';
 import type {
@@ -17,10 +18,14 @@ import type {
 
 interface Session {
   since: number;
+  /** The latest heartbeat from any source. */
   last: number;
-  modules: string[];
   platform: string;
+  sources: Map<string, { last: number; modules: string[] }>;
 }
+
+/** The deadline heap holds one entry per (user, source); neither name holds a space. */
+const entryOf = (uid: string, source: string) => `${uid} ${source}`;
 
 interface Tally {
   days: Map<string, number>;
@@ -65,7 +70,7 @@ class MemoryPresence implements PresenceStore {
     return uids.map((uid) => {
       const s = this.live(uid, now);
       if (!s) return { uid, online: false, since: null, lastSeen: null, modules: [], platform: null };
-      return { uid, online: true, since: s.since, lastSeen: s.last, modules: [...s.modules], platform: s.platform };
+      return { uid, online: true, since: s.since, lastSeen: s.last, modules: modulesOf(s), platform: s.platform };
     });
   }
 
@@ -121,36 +126,54 @@ class MemoryPresence implements PresenceStore {
     return [...this.rooms.keys()];
   }
 
-  private beat({ uid, modules, platform }: Heartbeat, now: number): void {
+  private beat({ uid, source, modules, platform }: Heartbeat, now: number): void {
     let session = this.live(uid, now);
     if (session) {
       this.count(uid, session.last, now);
       session.last = Math.max(session.last, now);
-      session.platform = platform;
+      if (platform) session.platform = platform;
     } else {
-      session = { since: now, last: now, modules: [], platform };
+      session = { since: now, last: now, platform: platform ?? 'unknown', sources: new Map() };
       this.sessions.set(uid, session);
       this.emit('online', uid, now);
     }
+    const old = session.sources.get(source);
+    session.sources.delete(source);
+    const others = new Set(modulesOf(session));
     const next = [...new Set(modules)];
-    for (const m of session.modules) if (!next.includes(m)) this.leave(uid, m, now);
-    for (const m of next) if (!session.modules.includes(m)) this.join(uid, m, now);
-    session.modules = next;
-    this.deadlines.push(session.last + this.options.offlineAfterMs, uid);
+    // Only this source's own list changed: what it dropped is left unless
+    // another source has it; what it added is joined unless one already had.
+    for (const m of old?.modules ?? []) if (!next.includes(m) && !others.has(m)) this.leave(uid, m, now);
+    for (const m of next) if (!old?.modules.includes(m) && !others.has(m)) this.join(uid, m, now);
+    const last = Math.max(old?.last ?? now, now);
+    session.sources.set(source, { last, modules: next });
+    this.deadlines.push(last + this.options.offlineAfterMs, entryOf(uid, source));
   }
 
-  /** The user's session if still within the threshold; an expired one is ended first. */
+  /** The user's session with its expired sources dropped (oldest first); undefined once none is left. */
   private live(uid: string, now: number): Session | undefined {
     const session = this.sessions.get(uid);
     if (!session) return undefined;
-    const deadline = session.last + this.options.offlineAfterMs;
-    if (deadline > now) return session;
-    this.end(uid, session, deadline);
-    return undefined;
+    const due = [...session.sources].filter(([, s]) => s.last + this.options.offlineAfterMs <= now);
+    due.sort(([a, x], [b, y]) => x.last - y.last || (a < b ? -1 : 1));
+    for (const [source, s] of due) this.expire(uid, session, source, s.last + this.options.offlineAfterMs);
+    return this.sessions.get(uid);
   }
 
+  /** One source timed out at `at`: its modules no other source has are left; the last source takes the user offline. */
+  private expire(uid: string, session: Session, source: string, at: number): void {
+    const gone = session.sources.get(source)!;
+    session.sources.delete(source);
+    const others = new Set(modulesOf(session));
+    for (const m of gone.modules) if (!others.has(m)) this.leave(uid, m, at);
+    if (session.sources.size > 0) return;
+    this.sessions.delete(uid);
+    this.emit('offline', uid, at);
+  }
+
+  /** An explicit offline: every source's modules are left at once. */
   private end(uid: string, session: Session, at: number): void {
-    for (const m of session.modules) this.leave(uid, m, at);
+    for (const m of modulesOf(session)) this.leave(uid, m, at);
     this.sessions.delete(uid);
     this.emit('offline', uid, at);
   }
@@ -162,11 +185,13 @@ class MemoryPresence implements PresenceStore {
   private reapDue(now: number, max: number): number {
     let reaped = 0;
     while (reaped < max && this.deadlines.peek() <= now) {
-      const { deadline, uid } = this.deadlines.pop()!;
+      const { deadline, uid: entry } = this.deadlines.pop()!;
+      const [uid, source] = entry.split(' ') as [string, string];
       const session = this.sessions.get(uid);
-      // Stale entries (the user beat again since) are dropped here.
-      if (!session || session.last + this.options.offlineAfterMs !== deadline) continue;
-      this.end(uid, session, deadline);
+      const state = session?.sources.get(source);
+      // Stale entries (the source beat again since, or the user went offline) are dropped here.
+      if (!session || !state || state.last + this.options.offlineAfterMs !== deadline) continue;
+      this.expire(uid, session, source, deadline);
       reaped += 1;
     }
     return reaped;
@@ -214,4 +239,8 @@ class MemoryPresence implements PresenceStore {
     // Trim in chunks so the array is not shifted on every event.
     if (this.feed.length > this.options.eventsRetained * 1.25) this.feed = this.feed.slice(-this.options.eventsRetained);
   }
+}
+
+function modulesOf(session: Session): string[] {
+  return unionOf([...session.sources].map(([source, s]) => ({ source, last: s.last, modules: s.modules })));
 }

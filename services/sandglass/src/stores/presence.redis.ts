@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
 import { mapRedisError } from '@bamboo/engines';
 import { DAY_MS, dayOf, dayStart } from '../presence/days.js';
+import { unionOf, type SourceModules } from '../presence/sources.js';
 import type { Clock } from '../presence/clock.js';
 import * as lua from './presence.lua.js';
 import type {
@@ -74,15 +75,21 @@ class RedisPresence implements PresenceStore {
   }
 
   async heartbeat(beats: Heartbeat[]): Promise<void> {
+    const head = this.durationHead();
+    if (beats.length === 1) {
+      // The common case, without the grouping below.
+      const beat = beats[0]!;
+      await this.scripts([['sgHeartbeat', this.baseOf(beat.uid), [...head, ...beatArgs(beat)]]]);
+      return;
+    }
     const byShard = new Map<number, Args>();
     for (const beat of beats) {
       const shard = shardOf(beat.uid, this.options.shards);
       let args = byShard.get(shard);
-      if (!args) byShard.set(shard, (args = []));
-      args.push(beat.uid, beat.platform, [...new Set(beat.modules)].join(' '));
+      if (!args) byShard.set(shard, (args = [...head]));
+      args.push(...beatArgs(beat));
     }
-    const head = this.durationHead();
-    await this.scripts([...byShard].map(([shard, args]) => ['sgHeartbeat', this.bases[shard]!, [...head, ...args]]));
+    await this.scripts([...byShard].map(([shard, args]) => ['sgHeartbeat', this.bases[shard]!, args]));
   }
 
   async offline(uid: string): Promise<boolean> {
@@ -93,14 +100,17 @@ class RedisPresence implements PresenceStore {
 
   async status(uids: string[]): Promise<UserStatus[]> {
     const now = this.clock.now();
-    const rows = await this.all(uids.map((uid) => () => this.redis.hmget(this.userKey(uid), 'since', 'last', 'mods', 'plat')));
+    const T = this.options.offlineAfterMs;
+    const rows = await this.all(uids.map((uid) => () => this.redis.hgetall(this.userKey(uid))));
     return uids.map((uid, i) => {
-      const [since, last, mods, plat] = rows[i]!;
-      if (last === null || Number(last) + this.options.offlineAfterMs <= now) {
+      const row = rows[i]!;
+      const last = Number(row.last);
+      if (row.last === undefined || last + T <= now) {
         return { uid, online: false, since: null, lastSeen: null, modules: [], platform: null };
       }
-      const modules = mods ? mods.split(' ').filter(Boolean) : [];
-      return { uid, online: true, since: Number(since), lastSeen: Number(last), modules, platform: plat ?? null };
+      // Sources not reaped yet but past their deadline no longer count.
+      const live = sourcesOf(row).filter((s) => s.last + T > now);
+      return { uid, online: true, since: Number(row.since), lastSeen: last, modules: unionOf(live), platform: row.plat ?? null };
     });
   }
 
@@ -244,6 +254,25 @@ class RedisPresence implements PresenceStore {
   }
 
 
+}
+
+/** A heartbeat's arguments to the script (see HEARTBEAT). */
+function beatArgs(beat: Heartbeat): Args {
+  return [beat.uid, beat.source, beat.platform ?? '', [...new Set(beat.modules)].join(' ')];
+}
+
+/** The sources of a user hash (a hash from before sources is the one source 'app'). */
+function sourcesOf(row: Record<string, string>): SourceModules[] {
+  const sources: SourceModules[] = [];
+  for (const [key, value] of Object.entries(row)) {
+    if (!key.startsWith('s:')) continue;
+    const [last, ...modules] = value.split(' ').filter(Boolean);
+    sources.push({ source: key.slice(2), last: Number(last), modules });
+  }
+  if (sources.length === 0 && row.mods !== undefined) {
+    sources.push({ source: 'app', last: Number(row.last), modules: row.mods.split(' ').filter(Boolean) });
+  }
+  return sources;
 }
 
 function field(fields: string[], name: string): string | undefined {

@@ -1,13 +1,18 @@
 // The presence store port: who is online, in which modules, for how long,
-// and the feed of transitions. `memory` serves one process; `redis` is
-// shared by every sandglass process on the same Redis and key prefix. Both
-// pass presence.contract.ts.
+// and the feed of transitions. Several sources report one user's modules
+// (the app its pages, homer the rooms it holds the user's connections in);
+// each source's list is kept apart and the user is in their union.
+// `memory` serves one process; `redis` is shared by every sandglass process
+// on the same Redis and key prefix. Both pass presence.contract.ts.
 
 export interface Heartbeat {
   uid: string;
-  /** Modules the user is in now; any module not listed is left at once. */
+  /** Who reports `modules` (e.g. 'app', 'homer'); each source's list is kept apart. */
+  source: string;
+  /** The modules the user is in now as this source sees them: replaces its previous list. */
   modules: string[];
-  platform: string;
+  /** The client's platform; when left out the user's last known one stays ('unknown' at first). */
+  platform?: string | undefined;
 }
 
 export type TransitionType = 'online' | 'offline' | 'join' | 'leave';
@@ -30,6 +35,7 @@ export interface UserStatus {
   since: number | null;
   /** Time of the last heartbeat of the current stretch; null when offline. */
   lastSeen: number | null;
+  /** The union of the live sources' modules: the latest source's first, each once. */
   modules: string[];
   platform: string | null;
 }
@@ -69,9 +75,15 @@ export interface PresenceOptions {
  * - a user is online from a heartbeat until `offlineAfterMs` of silence or an
  *   explicit offline; an expired user is never reported online or counted,
  *   even before the reaper removes it;
- * - a heartbeat's module list replaces the previous one at once: joins and
- *   leaves take effect in the same atomic step (on Redis: one Lua call, one
- *   round trip; a batch is one call per shard, pipelined);
+ * - a user is in the union of their sources' modules; a heartbeat replaces
+ *   its source's list at once: a module it drops is left unless another
+ *   live source still lists it, a module no source listed before is joined;
+ *   joins and leaves take effect in the same atomic step (on Redis: one Lua
+ *   call, one round trip; a batch is one call per shard, pipelined);
+ * - each source expires on its own after `offlineAfterMs` without a
+ *   heartbeat from it (its modules are left as above, stamped with its
+ *   deadline); the user is offline when the last source expires, or at once
+ *   on an explicit offline, which clears every source;
  * - durations add the real time between consecutive heartbeats of one online
  *   stretch (and up to an explicit offline); each instant is counted at most
  *   once, so a retried or duplicated heartbeat adds nothing twice, and a gap
@@ -96,7 +108,7 @@ export interface PresenceStore {
   counts(modules: string[]): Promise<Record<string, number>>;
   members(module: string, after: string | null, limit: number): Promise<MembersPage>;
   durations(uid: string): Promise<UserDurations>;
-  /** Takes expired users offline (leave + offline transitions); returns how many. */
+  /** Expires sources past their deadline (leave, and offline with the user's last); returns how many sources. */
   reap(): Promise<number>;
   /** Transitions after `cursor` (from the oldest retained when null). Throws RangeError on a malformed cursor. */
   events(cursor: string | null, limit: number): Promise<EventsPage>;
