@@ -11,6 +11,7 @@
 //
 //   npm run bench -w services/apollo   (BENCH_SECONDS=5, BENCH_CONNECTIONS=50, BENCH_ROUNDS=2)
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { freePort } from '@bamboo/testing/node';
 import { loadavg, tmpdir } from 'node:os';
@@ -34,17 +35,43 @@ interface Result {
   p50: number;
   p99: number;
   non2xx: number;
+  /** CPU time the server under test spent per request (µs), when known. */
+  cpuUs?: number;
 }
 
-/** Starts `command`; resolves with the port it prints (or the one given). */
-function start(command: string, args: string[], env: Record<string, string>, port?: number): Promise<number> {
+/** Starts `command`; resolves with the port it prints (or the one given) and its pid. */
+function start(command: string, args: string[], env: Record<string, string>, port?: number): Promise<{ port: number; pid: number }> {
   const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
+  const pid = child.pid!;
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code}`)));
-    if (port !== undefined) return void waitFor(`http://127.0.0.1:${port}/healthz`).then(() => resolve(port), reject);
-    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim().split('\n')[0])));
+    if (port !== undefined) return void waitFor(`http://127.0.0.1:${port}/healthz`).then(() => resolve({ port, pid }), reject);
+    child.stdout!.once('data', (chunk: Buffer) => resolve({ port: Number(chunk.toString().trim().split('\n')[0]), pid }));
   });
+}
+
+/**
+ * CPU ms a process used so far (Linux /proc; user + system), undefined elsewhere.
+ * CPU per request says what a proxy costs even when other work on the machine
+ * takes cores away and makes req/s jump between runs.
+ */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `run` and adds the CPU `pid` spent per request. */
+async function measured(pid: number | undefined, run: () => Promise<Result>): Promise<Result> {
+  const before = pid === undefined ? undefined : cpuMs(pid);
+  const result = await run();
+  const after = pid === undefined ? undefined : cpuMs(pid);
+  if (before === undefined || after === undefined || result.total === 0) return result;
+  return { ...result, cpuUs: Math.round(((after - before) * 1000) / result.total) };
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -94,11 +121,11 @@ function output(command: string, args: string[], parse: (json: unknown) => Resul
   });
 }
 
-async function startApollo(upstream: string, extra: Record<string, string>): Promise<{ url: string; token: (limits: object) => Promise<string> }> {
+async function startApollo(upstream: string, extra: Record<string, string>): Promise<{ url: string; pid: number; token: (limits: object) => Promise<string> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'apollo-bench-'));
   dirs.push(dataDir);
   const port = await freePort();
-  await start('node', [join(root, 'dist/main.js')], {
+  const { pid } = await start('node', [join(root, 'dist/main.js')], {
     PORT: String(port),
     VILLA_URL: upstream,
     BAMBOO_INTERNAL_KEY: KEY,
@@ -126,13 +153,14 @@ async function startApollo(upstream: string, extra: Record<string, string>): Pro
     ).json()) as { access_token: string };
     return issued.access_token;
   };
-  return { url, token };
+  return { url, pid, token };
 }
 
 const ms = (v: number) => String(v).padStart(5);
 const line = (name: string, r: Result, base?: Result) =>
   `${name.padEnd(34)} ${Math.round(r.rps).toString().padStart(7)} req/s   p50 ${ms(r.p50)} ms   p99 ${ms(r.p99)} ms` +
   (base ? `   ${(r.rps / base.rps).toFixed(2)}x` : '') +
+  (r.cpuUs !== undefined ? `   ${r.cpuUs} µs CPU/req` : '') +
   (r.non2xx ? `   non-2xx ${r.non2xx}` : '');
 
 /** The best of several rounds of one target. */
@@ -172,14 +200,14 @@ async function redisAnswers(url: string): Promise<boolean> {
 
 async function main(): Promise<void> {
   if (!process.env.BENCH_SKIP_BUILD) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-  const upstreamPort = await start('node', [join(here, 'upstream.mjs')], {});
+  const { port: upstreamPort, pid: upstreamPid } = await start('node', [join(here, 'upstream.mjs')], {});
   const upstream = `http://127.0.0.1:${upstreamPort}`;
   const path = '/v1/rooms/1';
   const unlimited = { limits: { read: { limit: 1_000_000_000, windowSeconds: 60 } } };
   const load1 = loadavg()[0]!.toFixed(1);
   console.log(`apollo benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, GET ${path}, best of ${ROUNDS} rounds, load average ${load1}, ${new Date().toISOString()}\n`);
 
-  const fastifyPort = await start('node', [join(here, 'fastify-proxy.mjs')], { UPSTREAM: upstream });
+  const { port: fastifyPort, pid: fastifyPid } = await start('node', [join(here, 'fastify-proxy.mjs')], { UPSTREAM: upstream });
   const nginx = await startNginx(upstreamPort);
   const memory = await startApollo(upstream, {});
   const memAuth = { authorization: `Bearer ${await memory.token(unlimited)}` };
@@ -188,16 +216,18 @@ async function main(): Promise<void> {
   const onRedis = (await redisAnswers(redisUrl)) ? await startApollo(upstream, { REDIS_URL: redisUrl, REDIS_PREFIX: prefix }) : undefined;
   const redisAuth: Record<string, string> = onRedis ? { authorization: `Bearer ${await onRedis.token(unlimited)}` } : {};
 
-  const targets: Array<{ name: string; run: () => Promise<Result> }> = [
-    { name: 'upstream directly', run: () => load(upstream + path) },
-    { name: '@fastify/http-proxy (no auth)', run: () => load(`http://127.0.0.1:${fastifyPort}${path}`) },
-    ...(nginx ? [{ name: 'nginx', run: () => load(nginx + path) }] : []),
-    { name: 'apollo, bearer + limit, memory', run: () => load(memory.url + path, memAuth) },
-    ...(onRedis ? [{ name: 'apollo, bearer + limit, Redis', run: () => load(onRedis.url + path, redisAuth) }] : []),
+  const targets: Array<{ name: string; url: string; headers?: Record<string, string>; pid?: number }> = [
+    { name: 'upstream directly', url: upstream + path, pid: upstreamPid },
+    { name: '@fastify/http-proxy (no auth)', url: `http://127.0.0.1:${fastifyPort}${path}`, pid: fastifyPid },
+    ...(nginx ? [{ name: 'nginx', url: nginx + path }] : []),
+    { name: 'apollo, bearer + limit, memory', url: memory.url + path, headers: memAuth, pid: memory.pid },
+    ...(onRedis ? [{ name: 'apollo, bearer + limit, Redis', url: onRedis.url + path, headers: redisAuth, pid: onRedis.pid }] : []),
   ];
+  // Warm-up: the JIT and the connection pools, so no round measures them.
+  for (const target of targets) await load(target.url, target.headers, 2);
   const rounds = new Map<string, Result[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const target of targets) rounds.get(target.name)!.push(await target.run());
+    for (const target of targets) rounds.get(target.name)!.push(await measured(target.pid, () => load(target.url, target.headers)));
   }
   const results = new Map([...rounds].map(([name, r]) => [name, best(r)]));
   const fastify = results.get('@fastify/http-proxy (no auth)')!;
@@ -234,8 +264,8 @@ async function main(): Promise<void> {
   console.log(`  B success ${success}% of ${beside.total}, p99 ${beside.p99} ms vs ${alone.p99} ms alone = ${ratio}x (target 100%, ≤ 2x)`);
 
   console.log('\ntargets: apollo memory ≥ 1.0x @fastify/http-proxy, Redis ≥ 0.7x');
-  const nginxResult = results.get('nginx');
-  console.log(`measured: memory ${(apolloMemory.rps / fastify.rps).toFixed(2)}x${apolloRedis ? `, Redis ${(apolloRedis.rps / fastify.rps).toFixed(2)}x` : ''}${nginxResult ? `; nginx ${(nginxResult.rps / fastify.rps).toFixed(2)}x` : ''}`);
+  const cpuRatio = (r?: Result) => (r?.cpuUs && fastify.cpuUs ? ` (CPU per request ${(r.cpuUs / fastify.cpuUs).toFixed(2)}x fastify's)` : '');
+  console.log(`measured: memory ${(apolloMemory.rps / fastify.rps).toFixed(2)}x${cpuRatio(apolloMemory)}${apolloRedis ? `, Redis ${(apolloRedis.rps / fastify.rps).toFixed(2)}x${cpuRatio(apolloRedis)}` : ''}${nginx && results.get('nginx') ? `; nginx ${(results.get('nginx')!.rps / fastify.rps).toFixed(2)}x` : ''}`);
 
   if (onRedis) {
     const redis = new Redis(redisUrl);

@@ -10,6 +10,7 @@ import { SecretBox } from './clients/secrets.js';
 import type { OAuthDeps } from './auth/oauth/oauth.js';
 import type { AuthenticateDeps } from './auth/authenticate.js';
 import { UserTokens } from './auth/user-token/user-tokens.js';
+import { TokenCache } from './auth/oauth/token-cache.js';
 import { docsClientStore } from './stores/client-store.docs.js';
 import { docsAuditLog } from './stores/audit-log.docs.js';
 import { hotTokenStore } from './stores/token-store.hot.js';
@@ -47,7 +48,13 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
   const directory = new ClientDirectory(docsClientStore(docs), hot, config.APOLLO_CLIENT_CACHE_MS);
   const box = new SecretBox(config.APOLLO_SECRETS_KEY ?? derived(config.BAMBOO_INTERNAL_KEY, 'secrets'));
   const admin: AdminDeps = { directory, audit: docsAuditLog(docs), box };
-  const oauth: OAuthDeps = { directory, tokens: hotTokenStore(hot), tokenTtlSeconds: config.APOLLO_TOKEN_TTL_SECONDS };
+  const oauth: OAuthDeps = {
+    directory,
+    tokens: hotTokenStore(hot),
+    tokenTtlSeconds: config.APOLLO_TOKEN_TTL_SECONDS,
+    // On Redis each lookup is a round trip; the memory engine's is a map read.
+    ...(hot.redis ? { cache: new TokenCache() } : {}),
+  };
   const userTokens = new UserTokens({
     secret: config.APOLLO_USER_TOKEN_SECRET ?? derived(config.BAMBOO_INTERNAL_KEY, 'user-tokens'),
     ...(config.APOLLO_USER_TOKEN_PUBLIC_KEY ? { publicKeyPem: config.APOLLO_USER_TOKEN_PUBLIC_KEY } : {}),

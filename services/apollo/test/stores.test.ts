@@ -1,7 +1,7 @@
 // Every store adapter against its contract: memory/embedded always, Redis
 // through describeRedis, MongoDB when MONGO_URL is set.
 import { rm } from 'node:fs/promises';
-import { afterAll, describe } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openDocumentStore, openHotState, type DocumentStore, type HotState } from '@bamboo/engines';
 import { deleteRedisKeys, describeRedis, tempDir, uniquePrefix } from '@bamboo/testing';
 import { admissionContract } from '../src/stores/admission.contract.js';
@@ -42,6 +42,19 @@ describeRedis('on Redis', (redisUrl) => {
   opened.push(() => deleteRedisKeys(redisUrl, prefix));
   admissionContract('redis', async () => redisAdmissionStore((await redisHot()).redis!));
   hotStoresContract('redis', redisHot);
+
+  it('refuses a request whose live key is gone, consuming neither bucket nor quota', async () => {
+    const hot = await redisHot();
+    const store = redisAdmissionStore(hot.redis!);
+    await hot.set('token:live', '{}', { ttlMs: 60_000 });
+    const request = { rateKey: 'rl:{live}:read', limit: 2, windowMs: 60_000, quota: { key: 'quota:{live}:day', limit: 5, ttlMs: 60_000 } };
+    expect(await store.admit({ ...request, liveKey: 'token:live' })).toMatchObject({ allowed: true, remaining: 1, quotaRemaining: 4 });
+    expect(await store.admit({ ...request, liveKey: 'token:gone' })).toMatchObject({ allowed: false, reason: 'revoked' });
+    await hot.del('token:live');
+    expect(await store.admit({ ...request, liveKey: 'token:live' })).toMatchObject({ allowed: false, reason: 'revoked' });
+    // Neither refusal took anything: one request left in the bucket, four in the quota.
+    expect(await store.admit(request)).toMatchObject({ allowed: true, remaining: 0, quotaRemaining: 3 });
+  });
 });
 
 const mongoUrl = process.env.MONGO_URL;

@@ -18,7 +18,8 @@ export interface AuthenticateDeps {
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export async function authenticate(deps: AuthenticateDeps, request: SignedRequest): Promise<Principal> {
+/** `checksLiveness`: the caller checks Principal.liveKey (see principalFromAccessToken). */
+export async function authenticate(deps: AuthenticateDeps, request: SignedRequest, checksLiveness = false): Promise<Principal> {
   const authorization = request.headers.get('authorization');
   if (isSigned(request.headers)) {
     if (authorization) throw malformed('send either apollo signature headers or an Authorization header, not both');
@@ -28,7 +29,7 @@ export async function authenticate(deps: AuthenticateDeps, request: SignedReques
   const match = /^Bearer +(\S+)\s*$/i.exec(authorization);
   if (!match || !TOKEN68.test(match[1]!)) throw malformed('the Authorization header must be "Bearer <token>"');
   const token = match[1]!;
-  const principal = JWT_SHAPE.test(token) ? await deps.userTokens.verify(token) : await principalFromAccessToken(deps.oauth, token);
+  const principal = JWT_SHAPE.test(token) ? await deps.userTokens.verify(token) : await principalFromAccessToken(deps.oauth, token, checksLiveness);
   if (principal.clientId && principal.method === 'user-token') {
     const client = await deps.directory.get(principal.clientId);
     if (!client || client.disabled) {

@@ -7,6 +7,12 @@ export interface Principal {
   clientId?: string;
   userId?: string;
   scopes: string[];
+  /**
+   * Set when the credential came from a node's cache: the hot-state key that
+   * must still exist for the request to pass. The public path has the limits
+   * script check it (one round trip for both).
+   */
+  liveKey?: string;
 }
 
 export const ANONYMOUS_PRINCIPAL: Principal = { method: 'anonymous', scopes: [] };

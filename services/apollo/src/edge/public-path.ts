@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { AppError, REQUEST_ID_HEADER, SERVICE_HEADER, acceptOrCreateRequestId, errorBody, type HttpMetrics, type Logger } from '@bamboo/kit';
 import type { Apollo } from '../apollo.js';
 import { authenticate } from '../auth/authenticate.js';
-import { AuthError, type Principal } from '../auth/principal.js';
+import { AuthError, bearerChallenge, type Principal } from '../auth/principal.js';
 import type { HeaderReader } from '../auth/signed/verify.js';
 import { concurrencyFor, limitFor, quotaFor } from '../clients/client.js';
 import type { Subject } from '../limits/limits.js';
@@ -111,7 +111,8 @@ class PublicPath {
 
     let principal: Principal;
     try {
-      principal = await authenticate(apollo.auth, { method, path: url.pathname, query: url.search, headers: headerReader(ex.req), body });
+      // A cached access token's liveness is checked with the limits below.
+      principal = await authenticate(apollo.auth, { method, path: url.pathname, query: url.search, headers: headerReader(ex.req), body }, true);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       return refuse(error.status, error.code, error.message, { 'www-authenticate': error.challenge });
@@ -135,6 +136,9 @@ class PublicPath {
     }
 
     const decision = await apollo.limits.admit(await this.subjectFor(ex, principal, route, isWrite));
+    if (!decision.allowed && decision.code === 'token_revoked') {
+      return refuse(401, 'invalid_token', decision.message, { 'www-authenticate': bearerChallenge('invalid_token', decision.message) });
+    }
     if (!decision.allowed) return refuse(429, decision.code, decision.message, decision.headers);
     try {
       const { answer, upstream } = await apollo.proxy.forward(route, {
@@ -160,7 +164,14 @@ class PublicPath {
     const group = isWrite ? route.writeGroup : route.readGroup;
     const client = principal.clientId ? await apollo.admin.directory.get(principal.clientId) : null;
     if (client) {
-      return { key: client._id, group, limit: limitFor(client, group, isWrite), quotaPerDay: quotaFor(client), concurrency: concurrencyFor(client) };
+      return {
+        key: client._id,
+        group,
+        limit: limitFor(client, group, isWrite),
+        quotaPerDay: quotaFor(client),
+        concurrency: concurrencyFor(client),
+        ...(principal.liveKey ? { liveKey: principal.liveKey } : {}),
+      };
     }
     const { config } = apollo;
     const who = principal.userId ? `user:${principal.userId}` : `anon:${ex.req.socket.remoteAddress ?? 'unknown'}`;

@@ -28,13 +28,19 @@ export class FallbackAdmission implements AdmissionStore {
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionResult> {
-    if (this.degraded) return this.local.admit(request);
+    if (this.degraded) return this.admitLocally(request);
     try {
       return await this.sharedStore.admit(request);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableError)) throw error;
       this.degradedUntil = Date.now() + this.retryAfterMs;
-      return this.local.admit(request);
+      return this.admitLocally(request);
     }
+  }
+
+  /** A request whose credential is live only in Redis (liveKey) cannot pass on this node's word: 503. */
+  private admitLocally(request: AdmissionRequest): Promise<AdmissionResult> {
+    if (request.liveKey) throw new ServiceUnavailableError('access tokens are unavailable: Redis does not answer', 'tokens_unavailable');
+    return this.local.admit(request);
   }
 }

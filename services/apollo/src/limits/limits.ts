@@ -12,11 +12,19 @@ export interface Subject {
   limit: Limit;
   quotaPerDay: number | null;
   concurrency: number;
+  /** A key that must still exist (a cached access token's; Principal.liveKey). */
+  liveKey?: string;
 }
 
 export type Decision =
   | { allowed: true; headers: Record<string, string>; release: () => void }
-  | { allowed: false; code: 'rate_limited' | 'quota_exceeded' | 'concurrency_limit'; message: string; headers: Record<string, string> };
+  | {
+      allowed: false;
+      /** token_revoked: the liveKey is gone (the caller answers 401, not 429). */
+      code: 'rate_limited' | 'quota_exceeded' | 'concurrency_limit' | 'token_revoked';
+      message: string;
+      headers: Record<string, string>;
+    };
 
 export class Limits {
   private readonly inFlight = new Map<string, number>();
@@ -58,6 +66,7 @@ export class Limits {
         ...(day && subject.quotaPerDay !== null
           ? { quota: { key: `quota:${tag}:${day.date}`, limit: subject.quotaPerDay, ttlMs: day.msLeft + 3_600_000 } }
           : {}),
+        ...(subject.liveKey ? { liveKey: subject.liveKey } : {}),
       });
       const headers: Record<string, string> = {
         'RateLimit-Limit': String(subject.limit.limit),
@@ -67,6 +76,7 @@ export class Limits {
       if (result.quotaRemaining !== undefined) headers['X-Quota-Remaining'] = String(result.quotaRemaining);
       if (result.allowed) return { allowed: true, headers, release };
       release();
+      if (result.reason === 'revoked') return { allowed: false, code: 'token_revoked', message: 'access token is unknown, expired or revoked', headers: {} };
       if (result.reason === 'quota') {
         return {
           allowed: false,

@@ -5,9 +5,12 @@ import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '@bamboo/kit';
 import type { AdmissionStore } from './admission.js';
 
-// KEYS: bucket, quota. ARGV: limit, windowMs, quotaLimit (-1 = none), quotaTtlMs.
+// KEYS: bucket, quota, live key. ARGV: limit, windowMs, quotaLimit (-1 = none), quotaTtlMs, check live key (1/0).
 // Returns {allowed, reason, remaining, resetMs, retryAfterMs, quotaRemaining}.
 const ADMIT = `
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then
+  return {0, 'revoked', 0, 0, 0, -1}
+end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -37,18 +40,27 @@ redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now))
 return {1, '', remaining, math.ceil(newTat - now), 0, quotaRemaining}`;
 
 type WithAdmit = Redis & {
-  apolloAdmit(bucket: string, quota: string, ...args: Array<string | number>): Promise<[number, string, number, number, number, number]>;
+  apolloAdmit(bucket: string, quota: string, live: string, ...args: Array<string | number>): Promise<[number, string, number, number, number, number]>;
 };
 
 /** `redis` is the hot state's prefixed client (`hot.redis`). */
 export function redisAdmissionStore(redis: Redis): AdmissionStore {
   const client = redis as WithAdmit;
-  if (typeof client.apolloAdmit !== 'function') client.defineCommand('apolloAdmit', { numberOfKeys: 2, lua: ADMIT });
+  if (typeof client.apolloAdmit !== 'function') client.defineCommand('apolloAdmit', { numberOfKeys: 3, lua: ADMIT });
   return {
-    async admit({ rateKey, limit, windowMs, quota }) {
+    async admit({ rateKey, limit, windowMs, quota, liveKey }) {
       let reply: [number, string, number, number, number, number];
       try {
-        reply = await client.apolloAdmit(rateKey, quota?.key ?? `${rateKey}:noquota`, limit, windowMs, quota?.limit ?? -1, quota?.ttlMs ?? 0);
+        reply = await client.apolloAdmit(
+          rateKey,
+          quota?.key ?? `${rateKey}:noquota`,
+          liveKey ?? rateKey,
+          limit,
+          windowMs,
+          quota?.limit ?? -1,
+          quota?.ttlMs ?? 0,
+          liveKey ? 1 : 0,
+        );
       } catch (error) {
         if (error instanceof ServiceUnavailableError) throw error;
         throw new ServiceUnavailableError(`rate limits unavailable: ${(error as Error).message}`, 'limits_unavailable');
@@ -56,7 +68,7 @@ export function redisAdmissionStore(redis: Redis): AdmissionStore {
       const [allowed, reason, remaining, resetMs, retryAfterMs, quotaRemaining] = reply;
       return {
         allowed: allowed === 1,
-        ...(reason === 'rate' || reason === 'quota' ? { reason } : {}),
+        ...(reason === 'rate' || reason === 'quota' || reason === 'revoked' ? { reason } : {}),
         remaining,
         resetMs,
         retryAfterMs,

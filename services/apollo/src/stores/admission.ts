@@ -13,12 +13,18 @@ export interface AdmissionRequest {
   windowMs: number;
   /** The day's quota counter, e.g. `quota:<client>:2026-11-25`; omit for no quota. */
   quota?: { key: string; limit: number; ttlMs: number };
+  /**
+   * A key that must exist for the request to pass (a cached access token's,
+   * Principal.liveKey); when it is gone the answer is reason 'revoked' and
+   * nothing is consumed. Only the shared (Redis) adapter is given one.
+   */
+  liveKey?: string;
 }
 
 export interface AdmissionResult {
   allowed: boolean;
   /** Why a refusal happened. */
-  reason?: 'rate' | 'quota';
+  reason?: 'rate' | 'quota' | 'revoked';
   /** Requests that could still pass right now in this bucket. */
   remaining: number;
   /** Ms until the bucket is full again. */

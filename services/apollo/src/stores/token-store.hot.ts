@@ -20,5 +20,6 @@ export function hotTokenStore(hot: HotState): TokenStore {
       return record.expiresAt * 1000 > Date.now() ? record : null;
     },
     revoke: (token) => hot.del(keyOf(token)),
+    liveKey: keyOf,
   };
 }

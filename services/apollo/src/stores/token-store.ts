@@ -20,4 +20,6 @@ export interface TokenStore {
   get(token: string): Promise<TokenRecord | null>;
   /** Returns whether the token was live. */
   revoke(token: string): Promise<boolean>;
+  /** The hot-state key that exists exactly while the token is live (see Principal.liveKey). */
+  liveKey(token: string): string;
 }

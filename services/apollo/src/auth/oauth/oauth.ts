@@ -8,6 +8,7 @@ import type { ClientDirectory } from '../../clients/directory.js';
 import { verifyClient } from '../../clients/verify-client.js';
 import type { TokenRecord, TokenStore } from '../../stores/token-store.js';
 import { AuthError, bearerChallenge, type Principal } from '../principal.js';
+import type { TokenCache } from './token-cache.js';
 
 /** An RFC 6749 §5.2 error: `{"error": code, "error_description": ...}`. */
 export class OAuthError extends Error {
@@ -25,6 +26,8 @@ export interface OAuthDeps {
   directory: ClientDirectory;
   tokens: TokenStore;
   tokenTtlSeconds: number;
+  /** Records kept per node; only where each lookup is a round trip (Redis). */
+  cache?: TokenCache;
 }
 
 export interface ClientCredentials {
@@ -97,7 +100,10 @@ export async function issueToken(deps: OAuthDeps, client: Client, form: Record<s
 export async function revokeToken(deps: OAuthDeps, client: Client, token: string | undefined): Promise<void> {
   if (!token) throw new OAuthError(400, 'invalid_request', 'token is required');
   const record = await deps.tokens.get(token);
-  if (record && record.clientId === client._id) await deps.tokens.revoke(token);
+  if (record && record.clientId === client._id) {
+    deps.cache?.drop(token);
+    await deps.tokens.revoke(token);
+  }
 }
 
 /**
@@ -127,11 +133,23 @@ async function liveRecord(deps: OAuthDeps, token: string): Promise<TokenRecord |
   return client && !client.disabled ? record : null;
 }
 
-/** A bearer access token at the edge → the principal, or a 401 with the RFC 6750 challenge. */
-export async function principalFromAccessToken(deps: OAuthDeps, token: string): Promise<Principal> {
-  const record = await liveRecord(deps, token);
-  if (!record) {
-    throw new AuthError(401, 'invalid_token', 'access token is unknown, expired or revoked', bearerChallenge('invalid_token', 'access token is unknown, expired or revoked'));
+/**
+ * A bearer access token at the edge → the principal, or a 401 with the RFC
+ * 6750 challenge. With `checksLiveness` the caller promises to check the
+ * principal's liveKey (the public path's limits script); then a cached
+ * record saves the lookup.
+ */
+export async function principalFromAccessToken(deps: OAuthDeps, token: string, checksLiveness = false): Promise<Principal> {
+  const cached = checksLiveness ? deps.cache?.get(token) : undefined;
+  if (cached) {
+    const client = await deps.directory.get(cached.clientId);
+    if (client && !client.disabled) return { method: 'oauth', clientId: cached.clientId, scopes: cached.scopes, liveKey: deps.tokens.liveKey(token) };
   }
+  const record = await liveRecord(deps, token);
+  if (!record) throw invalidToken();
+  deps.cache?.set(token, record);
   return { method: 'oauth', clientId: record.clientId, scopes: record.scopes };
 }
+
+export const invalidToken = () =>
+  new AuthError(401, 'invalid_token', 'access token is unknown, expired or revoked', bearerChallenge('invalid_token', 'access token is unknown, expired or revoked'));

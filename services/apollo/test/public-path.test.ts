@@ -1,0 +1,125 @@
+// The public path on node:http in front of Hono: what it copies from the
+// service's answer and what it sets itself, large answers streamed, dot
+// segments resolved before the route is chosen, and the traffic counted
+// in the kit's metrics like any other route.
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { readJson } from '@bamboo/testing';
+import { DEMO, accessToken, fakeService, onCleanup, startApollo } from './helpers.js';
+
+const BIG = Buffer.alloc(1024 * 1024, 'abcdefghij');
+
+/** A bare upstream: a 1 MiB answer, sized or chunked, and headers apollo must pass or replace. */
+async function bareService(): Promise<string> {
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    if (req.url?.startsWith('/v1/rooms/big')) {
+      const sized = !req.url.includes('chunked');
+      res.writeHead(200, { 'content-type': 'application/octet-stream', ...(sized ? { 'content-length': BIG.length } : {}) });
+      res.end(BIG);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'set-cookie': ['a=1', 'b=2'],
+      'x-request-id': 'chosen-by-the-service',
+      'ratelimit-limit': '999999',
+    });
+    res.end(req.method === 'HEAD' ? undefined : '{"ok":true}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  onCleanup(() => new Promise((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A request with its path sent exactly as written (fetch would resolve dot segments itself). */
+function rawGet(base: string, path: string): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('public path', () => {
+  it("keeps the service's headers, sets its own request id and limits once", async () => {
+    const node = await startApollo({ VILLA_URL: await bareService() });
+    const token = await accessToken(node.url, DEMO.id, DEMO.secret);
+    const res = await fetch(`${node.url}/v1/rooms/1`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-7' } });
+    expect(res.status).toBe(200);
+    expect(await readJson(res)).toEqual({ ok: true });
+    expect(res.headers.get('x-request-id')).toBe('trace-7');
+    expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(res.headers.get('ratelimit-limit')).toBe('3000'); // the standard plan's reads, not the service's value
+    expect(Number(res.headers.get('ratelimit-remaining'))).toBeLessThan(3000);
+    expect(res.headers.get('x-bamboo-service')).toBe('apollo'); // the service named none
+  });
+
+  it('answers HEAD without a body', async () => {
+    const node = await startApollo({ VILLA_URL: await bareService() });
+    const res = await fetch(`${node.url}/v1/rooms/1`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+  });
+
+  it('streams answers too large to hold, sized or chunked, byte for byte', async () => {
+    const node = await startApollo({ VILLA_URL: await bareService() });
+    for (const path of ['/v1/rooms/big', '/v1/rooms/big/chunked']) {
+      const res = await fetch(`${node.url}${path}`);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(BIG)).toBe(true);
+    }
+  });
+
+  it('resolves dot segments before choosing the route, so a prefix cannot be borrowed', async () => {
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url, MAGI_URL: villa.url });
+    // /v1/wallets needs a caller on every call; reaching it through /v1/rooms/.. must not skip that.
+    const res = await rawGet(node.url, '/v1/rooms/../wallets/1');
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body).error.code).toBe('unauthorized');
+    expect(villa.seen).toHaveLength(0);
+    const fine = await rawGet(node.url, '/v1/rooms/./7');
+    expect(fine.status).toBe(200);
+    expect(villa.seen.map((s) => s.path)).toEqual(['/v1/rooms/7']);
+  });
+
+  it('refuses an unsized upload once it grows past the limit, forwarding nothing', async () => {
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url, APOLLO_MAX_BODY_BYTES: '1000' });
+    const token = await accessToken(node.url, DEMO.id, DEMO.secret);
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(500));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${node.url}/v1/rooms/1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await readJson(res)).error.code).toBe('payload_too_large');
+    expect(villa.seen).toHaveLength(0);
+  });
+
+  it('leaves apollo\'s own /v1 route to Hono and counts the public path in the kit\'s metrics', async () => {
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url });
+    const mint = await fetch(`${node.url}/v1/auth/user-tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"userId":"u-1"}' });
+    expect(mint.status).toBe(401); // the user-token route, not "no service at /v1/auth/user-tokens"
+    expect(villa.seen).toHaveLength(0);
+    expect((await fetch(`${node.url}/v1/rooms/1`)).status).toBe(200);
+    const text = await (await fetch(`${node.url}/metrics`)).text();
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/v1\/\*",status="200"[^}]*\} 1/);
+  });
+});
