@@ -16,7 +16,8 @@ function mirror(registry: Registry, name: string, help: string, label: string | 
     collect() {
       for (const [key, value] of Object.entries(read())) {
         const delta = value - (reported.get(key) ?? 0);
-        if (delta <= 0) continue;
+        // A series is shown from the first scrape, at 0 until something happens.
+        if (delta <= 0 && reported.has(key)) continue;
         reported.set(key, value);
         if (label) this.inc({ [label]: key }, delta);
         else this.inc(delta);

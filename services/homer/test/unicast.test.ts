@@ -6,6 +6,9 @@ import { describeRedis, signedInit } from '@bamboo/testing';
 import { DanmakuClient } from '../src/client/client.js';
 import type { UnicastMessage } from '../src/stores/inbox.js';
 import { KEY, eventually, post, redisNamespace, startNode, type Node } from './harness.js';
+import { rawTcp } from './raw.js';
+import { encodeJsonFrame } from '../src/protocol/frame.js';
+import { Op } from '../src/protocol/ops.js';
 
 const note = (toUid: string, n: number, extra: Record<string, unknown> = {}) => ({ toUid, type: 'system', body: { n }, ...extra });
 
@@ -144,6 +147,21 @@ describe('unicast (memory engine)', () => {
       expect(res.body.error.code).toBe('invalid_request');
     }
     expect(await inboxSize(node, 'x')).toBe(0);
+  });
+
+  it('answers a malformed ack with a non-fatal bad_body and keeps the connection', async () => {
+    const peer = await rawTcp(node.address.tcp);
+    peer.write(encodeJsonFrame(Op.Auth, 1, { ticket: await node.ticket('42', 'lena') }));
+    await eventually(() => peer.bodies(Op.JoinReply).length === 1, 'joined');
+    const bodies = [{ seq: 1 }, { ids: [] }, { ids: [1.5] }, { ids: ['1'] }, { ids: Array.from({ length: 101 }, (_, i) => i + 1) }, [1]];
+    bodies.forEach((body, i) => peer.write(encodeJsonFrame(Op.Ack, 10 + i, body)));
+    await eventually(() => peer.bodies(Op.Error).length === bodies.length, 'an error per bad ack');
+    expect(peer.bodies(Op.Error).every((e) => e.code === 'bad_body' && e.fatal === false)).toBe(true);
+    peer.write(encodeJsonFrame(Op.Ack, 20, { ids: [1] }));
+    await eventually(() => peer.bodies(Op.AckReply).length === 1, 'a good ack answered');
+    expect(peer.bodies(Op.AckReply)[0]).toEqual({ removed: 0, unknown: 1 });
+    expect(peer.isClosed()).toBe(false);
+    peer.close();
   });
 
   it('gives anonymous viewers no inbox: their acks are unknown', async () => {

@@ -10,7 +10,6 @@
 // a connection still behind a grace period after it first had something
 // dropped is closed with `slow_consumer`. So memory per connection stays bounded, and a
 // client that recovers misses only what it can fetch again (resume).
-import { randomInt } from 'node:crypto';
 import type { Logger } from '@bamboo/kit';
 import { encodeBatch, encodeJsonFrame, FrameError, parseJsonBody, type Frame } from '../protocol/frame.js';
 import { Op } from '../protocol/ops.js';
@@ -97,10 +96,10 @@ export class Session implements Receiver {
   private graceTimer: NodeJS.Timeout | undefined;
   /** Live unicast pushes held back while the inbox is loaded on connect. */
   private inboxHeld: HeldUnicast[] | null = null;
-  /** Pushed, not yet acked: id → acceptance time (for ack latency). */
-  private readonly pushed = new Map<number, number>();
-  /** Picks this connection's shard in every room (shardKey mod shards). */
-  readonly shardKey = randomInt(0x7fffffff);
+  /** Pushed, not yet acked: id → acceptance time (for ack latency); made on the first push. */
+  private pushed: Map<number, number> | undefined;
+  /** Picks this connection's shard in every room (shardKey mod shards); spread, not secret. */
+  readonly shardKey = Math.floor(Math.random() * 0x7fffffff);
 
   constructor(
     private readonly transport: Transport,
@@ -149,7 +148,8 @@ export class Session implements Receiver {
   deliver(out: Outgoing): void {
     if (this.state === 'closed') return;
     const { stats } = this.deps;
-    if (this.behind()) {
+    const buffered = this.transport.bufferedBytes();
+    if (this.behind(buffered)) {
       if (out.lowCount > 0) {
         stats.dropped.slow_consumer_low += out.lowCount;
         this.startGrace();
@@ -157,9 +157,9 @@ export class Session implements Receiver {
       const lean = out.leanFrame();
       if (!lean) return;
       const count = out.count - out.lowCount;
-      if (this.write(lean)) stats.delivered.room += count;
+      if (this.write(lean, buffered)) stats.delivered.room += count;
       else stats.dropped.buffer_full += count;
-    } else if (this.write(out.frame())) stats.delivered.room += out.count;
+    } else if (this.write(out.frame(), buffered)) stats.delivered.room += out.count;
     else stats.dropped.buffer_full += out.count;
   }
 
@@ -292,6 +292,7 @@ export class Session implements Receiver {
   }
 
   private track(id: number, acceptedAt: number): void {
+    this.pushed ??= new Map();
     if (this.pushed.size >= MAX_TRACKED_PUSHES) this.pushed.delete(this.pushed.keys().next().value!);
     this.pushed.set(id, acceptedAt);
   }
@@ -316,24 +317,23 @@ export class Session implements Receiver {
     stats.unknownAcks += result.unknown;
     const now = Date.now();
     for (const id of ids as number[]) {
-      const at = this.pushed.get(id);
+      const at = this.pushed?.get(id);
       if (at === undefined) continue;
-      this.pushed.delete(id);
+      this.pushed!.delete(id);
       stats.observeAckLatency((now - at) / 1000);
     }
     this.reply(Op.AckReply, seq, result);
   }
 
   /** Past half the bound (bytes or frames): low-priority messages are dropped. */
-  private behind(): boolean {
+  private behind(buffered = this.transport.bufferedBytes()): boolean {
     const { sendBufferBytes, sendBufferFrames } = this.deps.settings;
-    return this.transport.bufferedBytes() > sendBufferBytes / 2 || this.transport.pendingFrames() > sendBufferFrames / 2;
+    return buffered > sendBufferBytes / 2 || this.transport.pendingFrames() > sendBufferFrames / 2;
   }
 
   /** Writes unless the buffer is at its bound; then the frame is dropped and the grace period runs. */
-  private write(frame: Buffer): boolean {
+  private write(frame: Buffer, buffered = this.transport.bufferedBytes()): boolean {
     const { sendBufferBytes, sendBufferFrames } = this.deps.settings;
-    const buffered = this.transport.bufferedBytes();
     // An empty buffer always takes the frame, so one merged window larger than the bound
     // never cuts off a client that keeps up; a buffer already holding data must stay under it.
     if (buffered > 0 && (buffered + frame.length > sendBufferBytes || this.transport.pendingFrames() >= sendBufferFrames)) {

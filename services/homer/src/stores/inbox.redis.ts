@@ -70,6 +70,8 @@ for _, id in ipairs(ARGV) do
 end
 return removed`;
 
+const KEY_MARGIN_MS = 3600_000;
+
 type Client = Redis & {
   homerInboxPut(...args: Array<string | number>): Promise<[number, string, number]>;
   homerInboxLoad(...args: Array<string | number>): Promise<[number, number, ...string[]]>;
@@ -92,7 +94,8 @@ export function createRedisInbox(hot: HotState, options: InboxOptions): Inbox {
       const k = keys(uid);
       const ts = Date.now();
       const rest = JSON.stringify({ uid, ts, ...draft });
-      const ttl = Math.max(1, draft.expiresAt - ts);
+      // Keys outlive the message by a margin, so a load still finds it expired and counts it.
+      const ttl = Math.max(1, draft.expiresAt - ts) + KEY_MARGIN_MS;
       const [, json, dropped] = await guard(
         client.homerInboxPut(k.seq, k.ids, k.msgs, k.tries, '{"id":', `,${rest.slice(1)}`, options.maxSize, ttl, ID_MEMORY_MS),
       );
