@@ -28,6 +28,9 @@ describe('Redis down', () => {
     expect(broadcast.status).toBe(503);
     const send = await post(node, '/v1/danmaku/rooms/42/messages', { text: 'hi' }, { uid: 'alice' });
     expect(send.status).toBe(503);
+    const unicast = await post(node, '/internal/unicast', { toUid: 'bob', type: 'system', body: {} });
+    expect(unicast.status).toBe(503);
+    expect((await post(node, '/internal/users/bob/kick', {})).status).toBe(503);
     expect((await fetch(`${node.url}/readyz`)).status).toBe(503);
   });
 
@@ -40,6 +43,22 @@ describe('Redis down', () => {
     peer.write(encodeJsonFrame(Op.Heartbeat, 2, {}));
     await eventually(() => peer.bodies(Op.HeartbeatReply).length === 1, 'a heartbeat reply');
     expect(peer.bodies(Op.HeartbeatReply)[0]).toEqual({ online: {} });
+    expect(peer.isClosed()).toBe(false);
+    peer.close();
+  });
+
+  it('tells a named user the inbox and acks are unavailable, without closing', async () => {
+    const peer = await rawTcp(node.address.tcp);
+    peer.write(encodeJsonFrame(Op.Auth, 1, { ticket: await node.ticket('42', 'bob') }));
+    await eventually(() => peer.bodies(Op.Error).length >= 2, 'the join and inbox errors', 15_000);
+    peer.write(encodeJsonFrame(Op.Ack, 2, { ids: [1] }));
+    await eventually(() => peer.bodies(Op.Error).length >= 3, 'the ack error', 15_000);
+    expect(peer.bodies(Op.Error).map((e) => [e.code, e.fatal])).toEqual([
+      ['unavailable', false],
+      ['unavailable', false],
+      ['unavailable', false],
+    ]);
+    expect(peer.frames.filter((f) => f.op === Op.Error).map((f) => f.seq)).toEqual([1, 0, 2]);
     expect(peer.isClosed()).toBe(false);
     peer.close();
   });
