@@ -8,6 +8,7 @@
 import { z, type Logger, type ServiceClient } from '@bamboo/kit';
 import type { GiftEntry, LedgerDoc } from '../ledger/entry.js';
 import type { LedgerRepo } from '../stores/ledger.repo.js';
+import { Loop } from '../util/loop.js';
 
 export interface BroadcasterOptions {
   idleMs: number;
@@ -37,27 +38,32 @@ export function broadcastBody(gift: GiftEntry): Record<string, unknown> {
 }
 
 export class Broadcaster {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private failures = 0;
-  private stopTimer: (() => void) | undefined;
+  private readonly loop: Loop;
 
   constructor(
     private readonly ledger: LedgerRepo,
     private readonly homer: ServiceClient,
     private readonly options: BroadcasterOptions,
-  ) {}
+  ) {
+    this.loop = new Loop({
+      step: () => this.sendOnce(),
+      idleMs: options.idleMs,
+      backoffMs: (failures) => Math.min(options.idleMs * 2 ** failures, MAX_BACKOFF_MS),
+      onError: (err, failures) => {
+        // While homer is down this fails every few seconds: log the first and then every 20th.
+        if (failures === 1 || failures % 20 === 0) {
+          options.logger.warn({ err, failures }, 'broadcasting gifts to homer failed; retrying');
+        }
+      },
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.stopTimer?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** One pass over the outbox; returns how many gifts homer accepted. */
@@ -87,29 +93,5 @@ export class Broadcaster {
       idempotencyKey: `gift:${gift._id}`,
       schema: Accepted,
     });
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let sent = 0;
-      try {
-        sent = await this.sendOnce();
-        this.failures = 0;
-      } catch (err) {
-        this.failures++;
-        if (this.failures === 1 || this.failures % 20 === 0) {
-          this.options.logger.warn({ err, failures: this.failures }, 'broadcasting gifts to homer failed; retrying');
-        }
-      }
-      if (sent > 0 && this.failures === 0) continue;
-      const pause = this.failures > 0 ? Math.min(this.options.idleMs * 2 ** this.failures, MAX_BACKOFF_MS) : this.options.idleMs;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pause);
-        this.stopTimer = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
   }
 }

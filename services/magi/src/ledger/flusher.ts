@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { ServiceUnavailableError, type Logger } from '@bamboo/kit';
 import type { Bank } from '../stores/bank.js';
 import type { LedgerRepo } from '../stores/ledger.repo.js';
+import { Loop } from '../util/loop.js';
 
 export interface FlusherOptions {
   batch: number;
@@ -31,28 +32,28 @@ export class Flusher {
   /** Every entry with seq ≤ this is in the ledger. */
   private committed = 0;
   private waiters: Waiter[] = [];
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private failures = 0;
   private readonly holder = randomUUID();
+  private readonly loop: Loop;
 
   constructor(
     private readonly bank: Bank,
     private readonly ledger: LedgerRepo,
     private readonly options: FlusherOptions,
-  ) {}
+  ) {
+    this.loop = new Loop({
+      step: () => this.flushOnce(),
+      idleMs: options.idleMs,
+      backoffMs: (failures) => Math.min(100 * 2 ** failures, MAX_BACKOFF_MS),
+      onError: (err) => options.logger.error({ err }, 'flushing the journal to the ledger failed; retrying'),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     // A last flush so a graceful stop leaves the journal empty.
     await this.flushOnce().catch((err) => this.options.logger.warn({ err }, 'final flush failed'));
     for (const w of this.waiters.splice(0)) {
@@ -80,7 +81,8 @@ export class Flusher {
         }, timeoutMs),
       };
       this.waiters.push(waiter);
-      this.wake?.();
+      // Its entry may be in the journal now: no idle pause before the next flush.
+      this.loop.wake();
     });
   }
 
@@ -129,32 +131,6 @@ export class Flusher {
     for (const w of done) {
       clearTimeout(w.timer);
       w.resolve();
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let moved = 0;
-      try {
-        moved = await this.flushOnce();
-        this.failures = 0;
-      } catch (err) {
-        this.failures++;
-        this.options.logger.error({ err }, 'flushing the journal to the ledger failed; retrying');
-      }
-      if (moved > 0 && this.failures === 0) continue;
-      const pause = this.failures > 0 ? Math.min(100 * 2 ** this.failures, MAX_BACKOFF_MS) : this.options.idleMs;
-      // Waiters shorten the idle pause (not the backoff): their entry may be in the journal now.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.waiters.length > 0 && this.failures === 0 ? 0 : pause);
-        this.wake = () => {
-          if (this.failures === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-      });
-      this.wake = undefined;
     }
   }
 }

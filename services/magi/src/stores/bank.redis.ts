@@ -1,16 +1,18 @@
 // The bank on Redis, shared by every magi process. Counters are three hashes
 // (balance, experience, weight: uid → integer), rankings sorted sets,
 // revenue hashes, the journal a stream whose ids are the seqs. Each operation
-// is one Lua script (bank.lua.ts). Durable as far as Redis persistence goes:
+// is one Lua script (bank.lua.ts); sends and credits of one event-loop turn
+// travel in one pipeline (tick-pipeline.ts). Durable as far as Redis persistence goes:
 // with appendonly yes and appendfsync always an acknowledged operation
 // survives a Redis crash; with everysec up to a second of them may not.
 // Standalone or Sentinel; the scripts touch several keys, so not Cluster.
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { guardRedis } from '@bamboo/engines';
 import { MAX_COUNTER, type CreditEntry, type GiftEntry, type LedgerEntry } from '../ledger/entry.js';
 import { summaryType } from '../ledger/summaries.js';
 import { CREDIT_LUA, LEASE_LUA, SEND_LUA } from './bank.lua.js';
 import type { ApplyOptions, ApplyResult, Bank, CreditDraft, GiftDraft, GiftOptions, Wallet } from './bank.js';
+import { TickPipeline } from './tick-pipeline.js';
 
 const K = {
   request: (key: string) => `req:${key}`,
@@ -25,9 +27,12 @@ const K = {
 
 type Reply = [string, ...string[]];
 type Scripted = Redis & {
-  magiSend(numKeys: number, ...args: (string | number)[]): Promise<Reply>;
-  magiCredit(...args: (string | number)[]): Promise<Reply>;
   magiLease(key: string, holder: string, ms: number): Promise<number>;
+};
+/** The bank's scripts as defineCommand adds them to a pipeline. */
+type ScriptedPipeline = ChainableCommander & {
+  magiSend(numKeys: number, ...args: (string | number)[]): ChainableCommander;
+  magiCredit(...args: (string | number)[]): ChainableCommander;
 };
 
 export class RedisBank implements Bank {
@@ -35,6 +40,7 @@ export class RedisBank implements Bank {
   readonly durable = true;
   private readonly redis: Scripted;
   private readonly prefix: string;
+  private readonly pipeline: TickPipeline;
 
   /** `redis` is the engines' prefixed command client (hot.redis). */
   constructor(redis: Redis) {
@@ -43,6 +49,7 @@ export class RedisBank implements Bank {
     redis.defineCommand('magiLease', { numberOfKeys: 1, lua: LEASE_LUA });
     this.redis = redis as Scripted;
     this.prefix = redis.options.keyPrefix ?? '';
+    this.pipeline = new TickPipeline(redis);
   }
 
   async send(draft: GiftDraft, options: GiftOptions): Promise<ApplyResult<GiftEntry>> {
@@ -72,12 +79,12 @@ export class RedisBank implements Bank {
       draft.count,
       ...options.summaries.flatMap((s) => [s.type, s.member, s.by]),
     ];
-    return this.outcome<GiftEntry>(await this.run(() => this.redis.magiSend(keys.length, ...keys, ...args)));
+    return this.outcome<GiftEntry>(await this.scripted((p) => p.magiSend(keys.length, ...keys, ...args)));
   }
 
   async credit(draft: CreditDraft, options: ApplyOptions): Promise<ApplyResult<CreditEntry>> {
-    const reply = await this.run(() =>
-      this.redis.magiCredit(
+    const reply = await this.scripted((p) =>
+      p.magiCredit(
         K.request(draft.key),
         K.balance,
         K.seq,
@@ -196,6 +203,11 @@ export class RedisBank implements Bank {
       default:
         throw new Error(`unexpected reply from the bank script: ${status}`);
     }
+  }
+
+  /** One of the bank's scripts, on this turn's pipeline. */
+  private scripted(add: (pipeline: ScriptedPipeline) => void): Promise<Reply> {
+    return this.run(() => this.pipeline.run<Reply>((p) => add(p as ScriptedPipeline)));
   }
 
   /** A Redis that does not answer is a 503; a script error stays what it is. */

@@ -1,7 +1,7 @@
 // The ledger: one document per transaction (LedgerDoc), written once and never
 // changed except for the record of later steps (the broadcast flag). Several
 // indexes serve the queries instead of copies of the data: by sender, receiver,
-// room and gift (each with seq for cursor order), by time, by idempotency key,
+// wallet, room and gift (each with seq for cursor order on MongoDB), by time,
 // and the outbox of gifts not yet broadcast. `_id` (the transaction id) and
 // `seq` are unique: a flush retried, or run by two processes at once, stores
 // each entry once, and a seq clash (Redis lost its state) is an error.
@@ -26,19 +26,30 @@ export interface LedgerQuery {
 
 export class LedgerRepo {
   private readonly docs: Collection<LedgerDoc>;
+  private readonly kind: DocumentStore['kind'];
 
   constructor(store: DocumentStore) {
     this.docs = store.collection<LedgerDoc>('ledger');
+    this.kind = store.kind;
   }
 
   async init(): Promise<void> {
     await this.docs.createIndex({ seq: 1 }, { unique: true });
-    await this.docs.createIndex({ key: 1 });
-    for (const field of ['fromUid', 'toUid', 'roomId', 'giftId', 'uid'] as const) {
-      await this.docs.createIndex({ [field]: 1, seq: -1 }, { sparse: true });
+    for (const field of ['fromUid', 'toUid', 'roomId', 'giftId', 'uid', 'broadcast'] as const) {
+      await this.docs.createIndex(this.withSeq(field), { sparse: true });
     }
     await this.docs.createIndex({ at: 1 });
-    await this.docs.createIndex({ broadcast: 1, seq: 1 }, { sparse: true });
+  }
+
+  /**
+   * MongoDB serves "field = value, newest seq first" from one compound index.
+   * The embedded store (nedb) uses an index only when a query gives every
+   * one of its fields an exact value, so a compound {field, seq} would be
+   * written on every insert and never read: there the field alone is
+   * indexed, and its matches are sorted by seq.
+   */
+  private withSeq(field: string): Record<string, 1 | -1> {
+    return this.kind === 'mongo' ? { [field]: 1, seq: -1 } : { [field]: 1 };
   }
 
   /**
