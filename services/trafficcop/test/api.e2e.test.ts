@@ -108,7 +108,22 @@ describe('trafficcop API', () => {
   it('documents every route in /openapi.json', async () => {
     const doc = await readJson(await fetch(`${h.api}/openapi.json`));
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/cdn/lines', '/v1/cdn/lines/{lineId}', '/v1/cdn/streams', '/v1/cdn/streams/{roomId}', '/v1/cdn/rooms/{roomId}/origin']),
+      expect.arrayContaining([
+        '/v1/cdn/lines',
+        '/v1/cdn/lines/{lineId}',
+        '/v1/cdn/lines/{lineId}/state',
+        '/v1/cdn/lines/{lineId}/weight',
+        '/v1/cdn/streams',
+        '/v1/cdn/streams/{roomId}',
+        '/v1/cdn/rooms/{roomId}/origin',
+        '/v1/cdn/play/{roomId}',
+        '/v1/cdn/qos',
+        '/v1/cdn/pins',
+        '/v1/cdn/pins/{scope}/{value}',
+        '/v1/cdn/switch',
+        '/v1/cdn/audit',
+        '/v1/cdn/health',
+      ]),
     );
   });
 });

@@ -9,7 +9,7 @@ import { waitFor } from './support/media.js';
 
 const HOLD_DOWN_MS = 30_000;
 
-describe('CDN scheduling', () => {
+describe('CDN scheduling', { timeout: 60_000 }, () => {
   let h: Harness;
   let probeA: ProbeTarget;
   let probeB: ProbeTarget;

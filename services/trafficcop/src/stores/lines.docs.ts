@@ -4,14 +4,22 @@ import { ConflictError } from '@bamboo/kit';
 import { DuplicateKeyError, type DocumentStore } from '@bamboo/engines';
 import { EVERYWHERE, type CdnLine, type CdnLinePatch, type LineStore, type NewCdnLine } from './lines.js';
 
-/** As stored; `enabled` is the field of lines written before issue 6. */
+/**
+ * As stored; `enabled` is the field of lines written before issue 6.
+ * `pushKey` carries the uniqueness of push URLs: the push URL, or
+ * `pull-only:<id>` for a line without one (so pull-only lines never collide).
+ * Issue 5's stores also keep their unique index on `pushUrlTemplate`.
+ */
 type LineDoc = Omit<CdnLine, 'id' | 'kind' | 'state' | 'pullUrlTemplates' | 'regions' | 'isps' | 'weight' | 'capacity'> &
   Partial<Pick<CdnLine, 'kind' | 'state' | 'pullUrlTemplates' | 'regions' | 'isps' | 'weight' | 'capacity'>> & {
     _id: string;
     enabled?: boolean;
+    pushKey?: string;
   };
 
-function toLine({ _id, enabled, ...doc }: LineDoc): CdnLine {
+const pushKeyOf = (id: string, pushUrlTemplate: string | null | undefined) => pushUrlTemplate ?? `pull-only:${id}`;
+
+function toLine({ _id, enabled, pushKey: _k, ...doc }: LineDoc): CdnLine {
   return {
     id: _id,
     ...doc,
@@ -25,8 +33,8 @@ function toLine({ _id, enabled, ...doc }: LineDoc): CdnLine {
   };
 }
 
-// Sparse: pull-only lines have no push URL.
-const URL_INDEX = 'pushUrlTemplate_sparse';
+// Sparse: lines stored before issue 6 have no pushKey (their push URLs are unique by issue 5's index).
+const URL_INDEX = 'pushKey_1';
 
 /** A duplicate is either the id or the push URL; the embedded engine may not say which index. */
 function conflict(error: unknown, line: { id?: string; pushUrlTemplate?: string | null }, idTaken: boolean): never {
@@ -39,11 +47,11 @@ export function createDocsLineStore(docs: DocumentStore): LineStore {
   const lines = docs.collection<LineDoc>('lines');
   return {
     async init() {
-      await lines.createIndex({ pushUrlTemplate: 1 }, { unique: true, sparse: true, name: URL_INDEX });
+      await lines.createIndex({ pushKey: 1 }, { unique: true, sparse: true, name: URL_INDEX });
       await lines.createIndex({ createdAt: 1 });
     },
     async create({ id, ...line }: NewCdnLine, now: number) {
-      const doc: LineDoc = { _id: id, ...line, createdAt: now, updatedAt: now };
+      const doc: LineDoc = { _id: id, ...line, pushKey: pushKeyOf(id, line.pushUrlTemplate), createdAt: now, updatedAt: now };
       for (const key of ['pushUrlTemplate', 'probeUrl', 'signKey'] as const) if (doc[key] === undefined) delete doc[key];
       try {
         await lines.insertOne(doc);
@@ -67,6 +75,7 @@ export function createDocsLineStore(docs: DocumentStore): LineStore {
         if (value === null) $unset[key] = true;
         else if (value !== undefined) $set[key] = value;
       }
+      if (patch.pushUrlTemplate !== undefined) $set.pushKey = pushKeyOf(id, patch.pushUrlTemplate);
       try {
         const doc = await lines.findOneAndUpdate({ _id: id }, Object.keys($unset).length ? { $set, $unset } : { $set }, { returnDocument: 'after' });
         return doc ? toLine(doc) : null;
