@@ -153,9 +153,9 @@ export class Gateway {
   /** Tells sandglass who is in which room here (see logic/presence.ts). */
   async reportPresence(): Promise<number> {
     if (!this.options.presence) return 0;
-    const open = [...this.sessions].filter((s) => s.user !== undefined);
+    const open = [...this.sessions].filter((s) => s.uid !== undefined);
     const beats = presenceBeats(
-      open.map((s) => ({ uid: s.user!, rooms: s.rooms, ...(s.platform ? { platform: s.platform } : {}) })),
+      open.map((s) => ({ uid: s.uid!, rooms: s.rooms, ...(s.platform ? { platform: s.platform } : {}) })),
       this.options.presence.maxModules,
     );
     if (beats.length > 0) await this.options.presence.sink.report(beats);

@@ -83,6 +83,7 @@ interface HeldUnicast {
   frame: Buffer;
   id: number | undefined;
   priority: Priority;
+  acceptedAt: number;
 }
 
 export class Session implements Receiver {
@@ -108,10 +109,6 @@ export class Session implements Receiver {
     this.watchdog = setTimeout(() => this.fail('auth_timeout', 'no auth frame in time'), deps.settings.authTimeoutMs);
   }
 
-  get user(): string | undefined {
-    return this.ticket?.uid;
-  }
-
   get rooms(): ReadonlySet<string> {
     return this.joined;
   }
@@ -132,6 +129,7 @@ export class Session implements Receiver {
     });
   }
 
+  /** The ticket's user, once authenticated. */
   get uid(): string | undefined {
     return this.ticket?.uid;
   }
@@ -166,7 +164,7 @@ export class Session implements Receiver {
   /** A unicast message for this connection's user (held while the inbox loads). */
   pushUnicast(frame: Buffer, id: number | undefined, priority: Priority, acceptedAt: number): void {
     if (this.state !== 'open') return;
-    if (this.inboxHeld) this.inboxHeld.push({ frame, id, priority });
+    if (this.inboxHeld) this.inboxHeld.push({ frame, id, priority, acceptedAt });
     else this.writeUnicast(frame, id, priority, acceptedAt);
   }
 
@@ -273,7 +271,7 @@ export class Session implements Receiver {
       const held = this.inboxHeld ?? [];
       this.inboxHeld = null;
       if (this.state === 'open') {
-        for (const h of held) if (h.id === undefined || h.id > lastId) this.writeUnicast(h.frame, h.id, h.priority, Date.now());
+        for (const h of held) if (h.id === undefined || h.id > lastId) this.writeUnicast(h.frame, h.id, h.priority, h.acceptedAt);
       }
     }
   }
