@@ -6,10 +6,11 @@ import { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from './logger.js';
-import { AppError, ValidationError, errorBody } from './errors.js';
+import { ValidationError, errorBody } from './errors.js';
+import { SERVICE_HEADER, errorAnswer, recordRequest } from './request-outcome.js';
+import { trackServiceApp } from './direct-route.js';
 import { createHttpMetrics, type HttpMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, acceptOrCreateRequestId, requestContextEnabled, runWithRequestId } from './request-context.js';
 import { verifyRequestSignature } from './verify-request.js';
@@ -55,7 +56,7 @@ export interface ServiceAppOptions {
   openapiPath?: string;
 }
 
-export const SERVICE_HEADER = 'x-bamboo-service';
+export { SERVICE_HEADER };
 
 export const ErrorSchema = z
   .object({
@@ -82,6 +83,12 @@ export function createServiceApp(options: ServiceAppOptions): { app: ServiceApp;
     app.use('/v1/*', readIdentity(options.internalKey, options.maxSkewMs ?? 30_000));
   }
   app.onError((error, c) => renderError(error, c));
+  trackServiceApp(app, {
+    service: options.service,
+    logger: options.logger,
+    metrics,
+    identity: options.identityFromGateway !== false ? { key: options.internalKey, maxSkewMs: options.maxSkewMs ?? 30_000 } : null,
+  });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   addHealthRoutes(app, options, metrics);
@@ -140,24 +147,19 @@ function routeLabel(c: Context): string {
   return handlers.at(-1)?.path ?? 'unmatched';
 }
 
-/** Polled by launchers and orchestrators; logged at debug so they don't drown the log. */
-const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-
 function observe(metrics: HttpMetrics): MiddlewareHandler<ServiceEnv> {
   return async (c, next) => {
     const started = performance.now();
     await next();
-    const seconds = (performance.now() - started) / 1000;
-    const status = c.res.status;
-    const labels = { method: c.req.method, route: routeLabel(c), status: String(status) };
-    metrics.requests.inc(labels);
-    metrics.duration.observe(labels, seconds);
     const log = c.get('logger');
-    const level = status >= 500 ? 'error' : PROBE_PATHS.has(c.req.path) ? 'debug' : 'info';
-    // The line is built only when it will be written (LOG_LEVEL=warn skips it).
-    if (!log.isLevelEnabled(level)) return;
-    const line = { ...c.get('logFields'), method: c.req.method, path: c.req.path, status, ms: Math.round(seconds * 1000) };
-    log[level](line, level === 'error' ? 'request failed' : level === 'debug' ? 'probe' : 'request');
+    recordRequest(metrics, () => log, log, {
+      method: c.req.method,
+      route: routeLabel(c),
+      path: c.req.path,
+      status: c.res.status,
+      seconds: (performance.now() - started) / 1000,
+      logFields: c.get('logFields'),
+    });
   };
 }
 
@@ -175,19 +177,8 @@ function requireInternalSignature(key: string, maxSkewMs: number): MiddlewareHan
 }
 
 function renderError(error: Error, c: Context<ServiceEnv>): Response {
-  if (error instanceof AppError) {
-    if (error.status >= 500) c.get('logger')?.warn({ err: error }, error.message);
-    return c.json(errorBody(error.code, error.message, error.details), error.status as 400);
-  }
-  if (error instanceof HTTPException) {
-    const status = error.status;
-    const code = status === 400 ? 'invalid_request' : status === 413 ? 'payload_too_large' : `http_${status}`;
-    return c.json(errorBody(code, error.message || 'request refused'), status);
-  }
-  // The panic filter: anything unexpected is logged with its stack and becomes
-  // a 500; the process and the next request carry on.
-  (c.get('logger') ?? console).error({ err: error }, 'unhandled error');
-  return c.json(errorBody('internal_error', 'internal server error'), 500);
+  const { status, body } = errorAnswer(error, () => c.get('logger'));
+  return c.json(body, status as 400);
 }
 
 function addHealthRoutes(app: ServiceApp, options: ServiceAppOptions, metrics: HttpMetrics): void {

@@ -58,19 +58,18 @@ export function readIdentity(key: string, maxSkewMs: number): MiddlewareHandler<
     }
     const verdict = await verifyRequestSignature(c, key, maxSkewMs);
     if (!verdict.ok) throw new UnauthorizedError(verdict.reason, 'invalid_signature');
-    const method = (c.req.header(AUTH_METHOD_HEADER) ?? 'internal') as AuthMethod;
-    const scopes = (c.req.header(SCOPES_HEADER) ?? '').split(' ').filter(Boolean);
-    const userId = c.req.header(USER_ID_HEADER);
-    const clientId = c.req.header(CLIENT_ID_HEADER);
-    c.set('identity', {
-      method,
-      scopes,
-      caller: verdict.caller,
-      ...(userId ? { userId } : {}),
-      ...(clientId ? { clientId } : {}),
-    });
+    c.set('identity', signedIdentity(verdict.caller, (name) => c.req.header(name)));
     await next();
   };
+}
+
+/** The identity the headers of a request whose signature verified carry. */
+export function signedIdentity(caller: string, header: (name: string) => string | undefined): Identity {
+  const method = (header(AUTH_METHOD_HEADER) ?? 'internal') as AuthMethod;
+  const scopes = (header(SCOPES_HEADER) ?? '').split(' ').filter(Boolean);
+  const userId = header(USER_ID_HEADER);
+  const clientId = header(CLIENT_ID_HEADER);
+  return { method, scopes, caller, ...(userId ? { userId } : {}), ...(clientId ? { clientId } : {}) };
 }
 
 /** The end user's id, or 401 when the request carries none. */

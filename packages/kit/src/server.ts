@@ -4,7 +4,9 @@
 // exceptions are logged and never kill the process.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { createServer } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { directListener } from './direct-route.js';
 import type { Logger } from './logger.js';
 
 export interface RunningServer {
@@ -26,7 +28,9 @@ export function listen(
   fetch: (request: Request, env: never) => Response | Promise<Response>,
   options: { port: number; host: string },
 ): Promise<RunningServer> {
-  const server = createAdaptorServer({ fetch: fetch as never }) as Server;
+  const hono = getRequestListener(fetch as never);
+  // A service app's direct routes (direct-route.ts) are answered before Hono.
+  const server = createServer(directListener(fetch, hono) ?? hono);
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(service, options.port) : error);

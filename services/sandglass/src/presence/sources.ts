@@ -6,7 +6,7 @@ export interface SourceModules {
   source: string;
   /** The source's latest heartbeat (epoch ms). */
   last: number;
-  modules: readonly string[];
+  modules: string[];
 }
 
 /** The union: the latest source's modules first (ties by source name), each module once. */

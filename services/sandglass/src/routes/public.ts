@@ -1,5 +1,5 @@
 // Public routes under /v1/presence (reached through apollo).
-import { ErrorSchema, ForbiddenError, createRoute, z, type Identity, type ServiceApp } from '@bamboo/kit';
+import { ErrorSchema, ForbiddenError, addDirectJsonRoute, createRoute, z, type Identity, type ServiceApp } from '@bamboo/kit';
 import { offlineAfterMs } from '../config.js';
 import { dayOf } from '../presence/days.js';
 import { durationsOf } from '../presence/durations.js';
@@ -30,22 +30,25 @@ export function addPublicRoutes(app: ServiceApp, { config, clock, store, records
     accepted,
   });
 
-  app.openapi(
-    createRoute({
+  // The route at the heartbeat rate: on a socket the kit answers it without
+  // the Web Request/Response adaptor (same schema, identity, errors, metrics
+  // and log line; see the kit's direct-route.ts and the README's figures).
+  addDirectJsonRoute(app, {
+    route: createRoute({
       method: 'post',
       path: '/v1/presence/heartbeat',
       tags: ['presence'],
-      summary: 'One heartbeat: the user is online, in exactly these modules',
+      summary: 'One heartbeat: the user is online, in exactly these modules (as its source sees them)',
       request: { body: body(s.Heartbeat) },
       responses: { 200: json(s.HeartbeatAck, 'recorded; the ack carries the interval to use'), ...errors },
     }),
-    async (c) => {
-      const beat = c.req.valid('json');
-      checkSpeaksFor(c.get('identity'), [beat.uid]);
+    schema: s.Heartbeat,
+    handler: async (beat, { identity }) => {
+      checkSpeaksFor(identity, [beat.uid]);
       await store.heartbeat([beat]);
-      return c.json(ack(1), 200);
+      return ack(1);
     },
-  );
+  });
 
   app.openapi(
     createRoute({

@@ -1,7 +1,7 @@
 // One-process presence: Maps, a heap of per-source deadlines for reaping,
 // and a bounded array as the transitions feed (cursor = sequence number).
 import { splitByDay } from '../presence/days.js';
-import { unionOf } from '../presence/sources.js';
+import { unionOf, type SourceModules } from '../presence/sources.js';
 import type { Clock } from '../presence/clock.js';
 import { DeadlineHeap } from './min-heap.js';
 import type {
@@ -21,7 +21,8 @@ interface Session {
   /** The latest heartbeat from any source. */
   last: number;
   platform: string;
-  sources: Map<string, { last: number; modules: string[] }>;
+  /** A short array, not a Map: most users have one source, and a Map costs ~200 bytes each. */
+  sources: SourceModules[];
 }
 
 /** The deadline heap holds one entry per (user, source); neither name holds a space. */
@@ -133,12 +134,11 @@ class MemoryPresence implements PresenceStore {
       session.last = Math.max(session.last, now);
       if (platform) session.platform = platform;
     } else {
-      session = { since: now, last: now, platform: platform ?? 'unknown', sources: new Map() };
+      session = { since: now, last: now, platform: platform ?? 'unknown', sources: [] };
       this.sessions.set(uid, session);
       this.emit('online', uid, now);
     }
-    const old = session.sources.get(source);
-    session.sources.delete(source);
+    const old = take(session, source);
     const others = new Set(modulesOf(session));
     const next = [...new Set(modules)];
     // Only this source's own list changed: what it dropped is left unless
@@ -146,7 +146,7 @@ class MemoryPresence implements PresenceStore {
     for (const m of old?.modules ?? []) if (!next.includes(m) && !others.has(m)) this.leave(uid, m, now);
     for (const m of next) if (!old?.modules.includes(m) && !others.has(m)) this.join(uid, m, now);
     const last = Math.max(old?.last ?? now, now);
-    session.sources.set(source, { last, modules: next });
+    session.sources.push({ source, last, modules: next });
     this.deadlines.push(last + this.options.offlineAfterMs, entryOf(uid, source));
   }
 
@@ -154,19 +154,18 @@ class MemoryPresence implements PresenceStore {
   private live(uid: string, now: number): Session | undefined {
     const session = this.sessions.get(uid);
     if (!session) return undefined;
-    const due = [...session.sources].filter(([, s]) => s.last + this.options.offlineAfterMs <= now);
-    due.sort(([a, x], [b, y]) => x.last - y.last || (a < b ? -1 : 1));
-    for (const [source, s] of due) this.expire(uid, session, source, s.last + this.options.offlineAfterMs);
+    const due = session.sources.filter((s) => s.last + this.options.offlineAfterMs <= now);
+    due.sort((x, y) => x.last - y.last || (x.source < y.source ? -1 : 1));
+    for (const s of due) this.expire(uid, session, s.source, s.last + this.options.offlineAfterMs);
     return this.sessions.get(uid);
   }
 
   /** One source timed out at `at`: its modules no other source has are left; the last source takes the user offline. */
   private expire(uid: string, session: Session, source: string, at: number): void {
-    const gone = session.sources.get(source)!;
-    session.sources.delete(source);
+    const gone = take(session, source)!;
     const others = new Set(modulesOf(session));
     for (const m of gone.modules) if (!others.has(m)) this.leave(uid, m, at);
-    if (session.sources.size > 0) return;
+    if (session.sources.length > 0) return;
     this.sessions.delete(uid);
     this.emit('offline', uid, at);
   }
@@ -188,7 +187,7 @@ class MemoryPresence implements PresenceStore {
       const { deadline, uid: entry } = this.deadlines.pop()!;
       const [uid, source] = entry.split(' ') as [string, string];
       const session = this.sessions.get(uid);
-      const state = session?.sources.get(source);
+      const state = session?.sources.find((s) => s.source === source);
       // Stale entries (the source beat again since, or the user went offline) are dropped here.
       if (!session || !state || state.last + this.options.offlineAfterMs !== deadline) continue;
       this.expire(uid, session, source, deadline);
@@ -242,5 +241,11 @@ class MemoryPresence implements PresenceStore {
 }
 
 function modulesOf(session: Session): string[] {
-  return unionOf([...session.sources].map(([source, s]) => ({ source, last: s.last, modules: s.modules })));
+  return unionOf(session.sources);
+}
+
+/** Removes and returns the source's entry. */
+function take(session: Session, source: string): SourceModules | undefined {
+  const i = session.sources.findIndex((s) => s.source === source);
+  return i < 0 ? undefined : session.sources.splice(i, 1)[0];
 }
