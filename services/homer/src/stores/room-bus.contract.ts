@@ -55,6 +55,22 @@ export function roomBusContract(name: string, harness: BusHarness): void {
       }
     });
 
+    it('carries a message’s target (range, shard, to) to subscribers and history, and none for the whole room', async () => {
+      const on = collect(b, 'r9');
+      await on.ready;
+      await a.publish('r9', draft(0));
+      await a.publish('r9', { ...draft(1), range: 'shard', shard: 2 });
+      await a.publish('r9', { ...draft(2), range: 'user', to: 'u1', from: 'svc' });
+      const got = await on.until(3);
+      expect(got.map((m) => [m.range, m.shard, m.to])).toEqual([
+        [undefined, undefined, undefined],
+        ['shard', 2, undefined],
+        ['user', undefined, 'u1'],
+      ]);
+      expect(Object.keys(got[0]!)).toEqual(['room', 'seq', 'ts', 'type', 'priority', 'body']);
+      expect((await b.since('r9', 0)).messages).toEqual(got);
+    });
+
     it('stops delivering after unsubscribe', async () => {
       const seen: number[] = [];
       const unsubscribe = await a.subscribe('r3', (m) => seen.push(m.seq));
