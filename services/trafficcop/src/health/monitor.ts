@@ -114,6 +114,7 @@ export class HealthMonitor extends EventEmitter<{ change: [HealthChange] }> {
 
   /** Client reports say good: for the region/ISP when it has enough reports, else overall. */
   goodQuality(lineId: string, region?: string, isp?: string): boolean {
+    if (this.#good.size === 0) return false;
     if (region !== undefined && isp !== undefined) {
       const key = `${lineId}|${scopeOf(region, isp)}`;
       if (this.#judged.has(key)) return this.#good.has(key);
