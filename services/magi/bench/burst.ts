@@ -10,8 +10,10 @@
 // Each prints gifts/s accepted, p50/p99 latency and magi's CPU per gift,
 // then the reconciliation after the burst. Baselines from the same run: the
 // same number of bare document-store $inc updates (one write per gift, as a
-// naive design would do), and the load generator's own ceiling — the same
-// prepared requests answered by a bare Node HTTP server in its own process.
+// naive design would do); the load generator's own ceiling — the same
+// prepared requests answered by a bare Node HTTP server in its own process;
+// and the kit's floor — the same requests answered by a kit service app with
+// magi's send route and schema but no store (kit-floor.ts).
 // Broadcasting is off here: it runs after the acknowledgement and needs homer.
 //
 // BENCH_GIFTS (20000), BENCH_CONNECTIONS (64, also the in-process in-flight
@@ -45,7 +47,9 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const LOADGEN = fileURLToPath(new URL('./loadgen.ts', import.meta.url));
 const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
-const TS_NODE = ['--conditions=source', '--import', 'tsx'];
+const KIT_FLOOR = fileURLToPath(new URL('./kit-floor.ts', import.meta.url));
+// Every process loads the workspace packages as built (dist/), as magi does.
+const TS_NODE = ['--import', 'tsx'];
 const GIFT = { name: 'Rose', price: 1, experience: 1, weight: 1, iconImageId: null, effectLevel: 0, sortOrder: 0, active: true };
 
 interface Figures {
@@ -215,12 +219,12 @@ async function overHttp(engine: Engine, villaUrl: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-async function bareHttpBaseline(): Promise<void> {
-  const server = await startServer([...TS_NODE, BARE_SERVER], {});
+async function httpBaseline(label: string, file: string): Promise<number> {
+  const server = await startServer([...TS_NODE, file], { BAMBOO_INTERNAL_KEY: KEY, INTERNAL_SIGNATURE_MAX_SKEW_MS: '600000' });
   const figures = await loadHttp(server.origin, server.child.pid!);
-  console.log(`baseline: the same ${GIFTS} prepared requests to a bare Node HTTP server (the load generator's ceiling): ${line(figures)}`);
-  bareHttpRate = figures.perSecond;
+  console.log(`baseline: the same ${GIFTS} prepared requests to ${label}: ${line(figures)}`);
   await stopServer(server);
+  return figures.perSecond;
 }
 
 async function incBaseline(): Promise<void> {
@@ -238,6 +242,7 @@ async function incBaseline(): Promise<void> {
 
 let incRate = 0;
 let bareHttpRate = 0;
+let kitFloorRate = 0;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -252,7 +257,9 @@ function line(f: Figures): string {
 
 function print(label: string, f: Figures, report: Report): void {
   const ratios = [`${(f.perSecond / incRate).toFixed(2)}× $inc`];
-  if (f.cpuUsPerGift !== undefined) ratios.push(`${(f.perSecond / bareHttpRate).toFixed(2)}× bare HTTP`);
+  if (f.cpuUsPerGift !== undefined) {
+    ratios.push(`${(f.perSecond / bareHttpRate).toFixed(2)}× bare HTTP`, `${(f.perSecond / kitFloorRate).toFixed(2)}× kit floor`);
+  }
   console.log(
     `${label}: ${line(f).replace('/s', ` gifts/s (${ratios.join(', ')})`)}; ` +
       `reconciliation: ${report.ok ? 'ok' : 'DIFFERENCES'} (${report.entries} ledger entries, ${report.differenceCount} differences)`,
@@ -275,7 +282,8 @@ async function redisAnswers(): Promise<boolean> {
 const villa = await fakeVilla();
 console.log(`magi burst: ${GIFTS} gifts from ${SENDERS} senders into one room; ${CONNECTIONS} in flight (HTTP: connections over ${LOADGENS} load generator process(es))`);
 await incBaseline();
-await bareHttpBaseline();
+bareHttpRate = await httpBaseline("a bare Node HTTP server (the load generator's ceiling)", BARE_SERVER);
+kitFloorRate = await httpBaseline('a kit service app with the send route and no store (the kit floor)', KIT_FLOOR);
 const engines: Engine[] = [{ name: 'embedded (memory + nedb)' }];
 if (await redisAnswers()) engines.push({ name: 'Redis + nedb', redisPrefix: `bench:magi:${process.pid}:` });
 else console.log(`Redis engine skipped: nothing answers at ${REDIS_URL}`);

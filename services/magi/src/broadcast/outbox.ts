@@ -46,7 +46,7 @@ export class Broadcaster {
     private readonly options: BroadcasterOptions,
   ) {
     this.loop = new Loop({
-      step: () => this.sendOnce(),
+      step: async () => (await this.sendOnce()) >= BATCH,
       idleMs: options.idleMs,
       backoffMs: (failures) => Math.min(options.idleMs * 2 ** failures, MAX_BACKOFF_MS),
       onError: (err, failures) => {

@@ -61,18 +61,32 @@ export type LedgerDoc = LedgerEntry & {
   broadcast?: boolean;
 };
 
+const DAY_MS = 86_400_000;
+/** The names of the last UTC day asked about: a burst asks about the same day thousands of times. */
+let lastDay = { number: Number.NaN, day: '', week: '' };
+
+function calendar(at: number): { day: string; week: string } {
+  const number = Math.floor(at / DAY_MS);
+  if (number !== lastDay.number) lastDay = { number, day: new Date(at).toISOString().slice(0, 10), week: isoWeek(at) };
+  return lastDay;
+}
+
 /** UTC day as `YYYY-MM-DD`. */
 export function dayOf(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
+  return calendar(at).day;
 }
 
 /** ISO week as `YYYY-Www` (weeks start on Monday; week 1 holds the first Thursday). */
 export function weekOf(at: number): string {
+  return calendar(at).week;
+}
+
+function isoWeek(at: number): string {
   const d = new Date(at);
   const date = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
   const weekday = date.getUTCDay() || 7;
   date.setUTCDate(date.getUTCDate() + 4 - weekday);
   const yearStart = Date.UTC(date.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((date.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  const week = Math.ceil(((date.getTime() - yearStart) / DAY_MS + 1) / 7);
   return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }

@@ -41,7 +41,9 @@ export class Flusher {
     private readonly options: FlusherOptions,
   ) {
     this.loop = new Loop({
-      step: () => this.flushOnce(),
+      // A full batch means more is waiting; otherwise the journal gathers for
+      // idleMs (a waiting acknowledgement wakes it), so batches stay large.
+      step: async () => (await this.flushOnce()) >= options.batch,
       idleMs: options.idleMs,
       backoffMs: (failures) => Math.min(100 * 2 ** failures, MAX_BACKOFF_MS),
       onError: (err) => options.logger.error({ err }, 'flushing the journal to the ledger failed; retrying'),

@@ -3,19 +3,7 @@ import { ForbiddenError, UnauthorizedError, createRoute, z, type ServiceApp } fr
 import { sendGift } from '../gifting/send.js';
 import type { Magi } from '../magi.js';
 import { requireAdmin } from './access.js';
-import { GiftFieldsSchema, GiftId, GiftSchema, GiftTxSchema, Id, ShelfItemSchema, errors, json } from './schemas.js';
-
-const SendBody = z
-  .object({
-    requestId: Id.describe('idempotency key: a retry with the same body returns the first result'),
-    roomId: Id,
-    /** Taken from the user token; only internal callers name the sender. */
-    fromUid: Id.optional(),
-    toUid: Id,
-    giftId: GiftId,
-    count: z.number().int().min(1).max(9999),
-  })
-  .openapi('SendGift');
+import { GiftFieldsSchema, GiftId, GiftSchema, GiftTxSchema, Id, SendSchema, ShelfItemSchema, errors, json } from './schemas.js';
 
 export function giftRoutes(app: ServiceApp, magi: Magi): void {
   app.openapi(
@@ -97,7 +85,7 @@ export function giftRoutes(app: ServiceApp, magi: Magi): void {
         'Debits the sender atomically (never below zero), credits the anchor weight and the sender experience, ' +
         'updates rankings and revenue and broadcasts into the room. 201 when applied; 200 with ' +
         '`idempotent-replayed: true` for a retry; 409 for a requestId reused with another body; 402 when the balance is short.',
-      request: { body: { content: { 'application/json': { schema: SendBody } }, required: true } },
+      request: { body: { content: { 'application/json': { schema: SendSchema } }, required: true } },
       responses: {
         201: json(GiftTxSchema, 'applied'),
         200: json(GiftTxSchema, 'a retry: the first result'),

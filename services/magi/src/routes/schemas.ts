@@ -52,6 +52,18 @@ export const ShelfItemSchema = z
   })
   .refine((i) => i.from === null || i.until === null || i.from < i.until, 'from must be before until');
 
+export const SendSchema = z
+  .object({
+    requestId: Id.describe('idempotency key: a retry with the same body returns the first result'),
+    roomId: Id,
+    /** Taken from the user token; only internal callers name the sender. */
+    fromUid: Id.optional(),
+    toUid: Id,
+    giftId: GiftId,
+    count: z.number().int().min(1).max(9999),
+  })
+  .openapi('SendGift');
+
 export const GiftTxSchema = z
   .object({
     _id: z.string(),

@@ -6,10 +6,10 @@ const settle = () => new Promise((r) => setTimeout(r, 150));
 const eventually = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 5 });
 
 describe('Loop', () => {
-  it('steps again at once while there is work, pauses when there is none, and wake() ends an idle pause', async () => {
-    const work = [3, 2];
+  it('steps again at once while more work waits, pauses when there is none, and wake() ends an idle pause', async () => {
+    const more = [true, true];
     let steps = 0;
-    const loop = new Loop({ step: async () => (steps++, work.shift() ?? 0), idleMs: LONG, backoffMs: () => LONG, onError: () => undefined });
+    const loop = new Loop({ step: async () => (steps++, more.shift() ?? false), idleMs: LONG, backoffMs: () => LONG, onError: () => undefined });
     loop.start();
     await eventually(() => expect(steps).toBe(3));
     await settle();
@@ -27,7 +27,7 @@ describe('Loop', () => {
       step: async () => {
         steps++;
         if (steps === 1) await new Promise<void>((r) => (release = r));
-        return 0;
+        return false;
       },
       idleMs: LONG,
       backoffMs: () => LONG,

@@ -1,10 +1,11 @@
-// A background loop over one step: again at once while the step finds work,
-// after an idle pause when it finds none, after a growing backoff while it
-// fails. The ledger flusher and the broadcast outbox run on it.
+// A background loop over one step: again at once while the step says more
+// work is waiting, else after an idle pause (which lets work gather into
+// bigger batches) or when woken, and after a growing backoff while it fails.
+// The ledger flusher and the broadcast outbox run on it.
 
 export interface LoopOptions {
-  /** One pass; resolves with how much it did (0: nothing was waiting). */
-  step(): Promise<number>;
+  /** One pass; resolves true when more work may be waiting already (run again at once). */
+  step(): Promise<boolean>;
   idleMs: number;
   /** The pause after the nth failure in a row. */
   backoffMs(failures: number): number;
@@ -45,15 +46,15 @@ export class Loop {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let did = 0;
+      let more = false;
       try {
-        did = await this.options.step();
+        more = await this.options.step();
         this.failures = 0;
       } catch (err) {
         this.failures++;
         this.options.onError(err, this.failures);
       }
-      if (this.failures === 0 && (did > 0 || this.woken)) {
+      if (this.failures === 0 && (more || this.woken)) {
         this.woken = false;
         continue;
       }
