@@ -29,7 +29,10 @@ export class RoomBatcher {
     if (this.pending.length === 0) return;
     const messages = this.pending;
     this.pending = [];
-    this.lastFlushAt = Date.now();
     this.deliver(messages);
+    // The next window starts when this delivery ends: writing to a big room can take
+    // longer than the window, and counting from its start would make every later
+    // message look like the first after a quiet spell and go out alone.
+    this.lastFlushAt = Date.now();
   }
 }

@@ -42,6 +42,25 @@ describe('RoomBatcher', () => {
   });
 });
 
+describe('RoomBatcher under a slow delivery', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('starts the next window when a delivery longer than the window ends, so later messages still merge', () => {
+    vi.useFakeTimers();
+    const flushed: number[][] = [];
+    const batcher = new RoomBatcher(50, (ms) => {
+      flushed.push(ms.map((m) => m.seq));
+      vi.setSystemTime(Date.now() + 200); // writing to a big room took 200 ms
+    });
+    batcher.add(msg(1));
+    batcher.add(msg(2));
+    batcher.add(msg(3));
+    expect(flushed).toEqual([[1]]);
+    vi.advanceTimersByTime(50);
+    expect(flushed).toEqual([[1], [2, 3]]);
+  });
+});
+
 describe('Hub', () => {
   const seqsIn = (frame: Buffer): number[] => {
     const f = decodeFrame(frame, { maxFrameBytes: 1 << 20 });
