@@ -275,10 +275,25 @@ async function main(): Promise<void> {
   }
 }
 
+let failed = false;
 try {
   await main();
+} catch (error) {
+  failed = true;
+  console.error(error);
 } finally {
-  for (const child of children) child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 200));
+  // Every server gets SIGTERM and 5 s to stop gracefully; one that does not is named and killed.
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = running.map((c) => new Promise((r) => c.once('exit', r)));
+  for (const child of running) child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const child of running.filter((c) => c.exitCode === null && c.signalCode === null)) {
+      console.error(`did not stop within 5 s of SIGTERM, killed: ${child.spawnargs.join(' ')}`);
+      child.kill('SIGKILL');
+    }
+  }, 5_000);
+  await Promise.all(exited);
+  clearTimeout(timer);
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 }
+process.exit(failed ? 1 : 0);

@@ -69,7 +69,12 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
     signed: { directory, nonces: hotNonceStore(hot), box, maxSkewSeconds: config.APOLLO_SIGNED_MAX_SKEW_SECONDS },
   };
   const local = memoryAdmissionStore();
-  const admission = new FallbackAdmission(hot.redis ? redisAdmissionStore(hot.redis) : local, local, hot.redis, config.APOLLO_LIMITS_RETRY_MS);
+  // The limits script runs once per forwarded request: on its own connection
+  // with auto-pipelining, the scripts of concurrent requests leave in one
+  // write instead of one each. Its failures surface as 503s or the fallback.
+  const limitsRedis = hot.redis?.duplicate({ enableAutoPipelining: true });
+  limitsRedis?.on('error', () => {});
+  const admission = new FallbackAdmission(limitsRedis ? redisAdmissionStore(limitsRedis) : local, local, limitsRedis, config.APOLLO_LIMITS_RETRY_MS);
   const routes = new LiveRoutes(loadRoutes(config.APOLLO_ROUTES_FILE, config), config, docs, hot);
   const health = new HealthChecks(routes, config.APOLLO_HEALTH_INTERVAL_MS);
   const proxy = new Proxy(
@@ -108,6 +113,7 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
     async stop() {
       health.stop();
       await Promise.allSettled([directory.stop(), routes.stop(), proxy.close()]);
+      limitsRedis?.disconnect();
     },
   };
 }

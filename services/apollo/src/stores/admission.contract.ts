@@ -23,6 +23,12 @@ export function admissionContract(name: string, make: () => Promise<AdmissionSto
       expect(refused.resetMs).toBeGreaterThan(50_000);
     });
 
+    it('admits under a limit whose interval is below a millisecond (a billion a minute)', async () => {
+      const store = await make();
+      const rateKey = key('huge');
+      for (let i = 0; i < 3; i++) expect((await store.admit({ rateKey, limit: 1_000_000_000, windowMs: 60_000 })).allowed).toBe(true);
+    });
+
     it('keeps buckets apart', async () => {
       const store = await make();
       const a = key('a');

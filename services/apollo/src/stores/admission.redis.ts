@@ -36,8 +36,10 @@ if quota >= 0 then
   if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
   quotaRemaining = quota - used - 1
 end
-redis.call('SET', KEYS[1], tostring(newTat), 'PX', math.ceil(newTat - now))
-return {1, '', remaining, math.ceil(newTat - now), 0, quotaRemaining}`;
+-- At least 1 ms: with a huge limit the emission interval vanishes in now's precision.
+local ttl = math.max(1, math.ceil(newTat - now))
+redis.call('SET', KEYS[1], tostring(newTat), 'PX', ttl)
+return {1, '', remaining, ttl, 0, quotaRemaining}`;
 
 type WithAdmit = Redis & {
   apolloAdmit(bucket: string, quota: string, live: string, ...args: Array<string | number>): Promise<[number, string, number, number, number, number]>;
