@@ -14,6 +14,7 @@ import { createOps, type Ops } from './ops/ops.js';
 import { createCodes, type Codes } from './schedule/codes.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { ViewerTracker } from './schedule/viewers.js';
+import { countChange, createSchedulingMetrics } from './switch/metrics.js';
 import { Switcher } from './switch/switcher.js';
 import type { AuditLog } from './stores/audit.js';
 import type { PinStore } from './stores/pins.js';
@@ -148,7 +149,15 @@ export function createTrafficcop(deps: TrafficcopDeps): Trafficcop {
     now,
   });
   const switcher = new Switcher({ scheduler, viewers, homer: deps.homer, audit: deps.audit, logger, now });
+  const schedulingMetrics = createSchedulingMetrics(deps.metrics, {
+    lines: () => scheduler.lines(),
+    viewers: (lineId) => viewers.count(lineId),
+    status: (lineId) => health.view(lineId).status,
+  });
+  switcher.on('notified', () => schedulingMetrics.notices.inc({ result: 'sent' }));
+  switcher.on('failed', () => schedulingMetrics.notices.inc({ result: 'failed' }));
   health.on('change', (change) => {
+    countChange(schedulingMetrics, change);
     switcher.onHealthChange(change).catch((error: unknown) => logger.error({ err: error, change }, 'switchover failed'));
   });
   const rooms = new RoomCache((roomId) => deps.villa.roomExists(roomId), config.ROOM_CACHE_MS, now);

@@ -35,7 +35,10 @@ export interface SwitcherOptions {
 
 const SYSTEM: Actor = { kind: 'system', id: 'trafficcop', via: 'health' };
 
-export class Switcher extends EventEmitter<{ notified: [{ roomId: string; lineId?: string; at: number; seq: number }] }> {
+export class Switcher extends EventEmitter<{
+  notified: [{ roomId: string; lineId?: string; at: number; seq: number }];
+  failed: [{ roomId: string; lineId?: string }];
+}> {
   readonly #log: Logger;
 
   constructor(private readonly options: SwitcherOptions) {
@@ -102,6 +105,7 @@ export class Switcher extends EventEmitter<{ notified: [{ roomId: string; lineId
           this.emit('notified', { roomId, ...(target.lineId ? { lineId: target.lineId } : {}), at: this.options.now(), seq });
         } catch (error) {
           this.#log.warn({ err: error, room: roomId, line: target.lineId }, 'switch notice not delivered');
+          this.emit('failed', { roomId, ...(target.lineId ? { lineId: target.lineId } : {}) });
         }
       }
     };
