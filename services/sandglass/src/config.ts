@@ -50,7 +50,7 @@ export const configShape = {
   PEAKS_EVERY_MS: positiveInt.default(10_000),
   /** Transitions kept for /internal/events (per shard on Redis). */
   EVENTS_RETAINED: positiveInt.default(100_000),
-  /** How long per-day durations stay in hot state after the last heartbeat. */
+  /** How long per-day durations stay in hot state after the first heartbeat of the user's latest day online. */
   DURATION_RETENTION_DAYS: positiveInt.max(3650).default(35),
 };
 export type Config = z.infer<z.ZodObject<typeof configShape>>;

@@ -49,17 +49,23 @@ local function leave(uid, m, at)
   emit('leave', uid, at, m)
 end
 
--- The user hash as {last, srcs = {source = {last, mods}}, ...}; last is nil when offline.
+-- A source's modules as a list (parsed on first use: a heartbeat that
+-- repeats its list never needs them).
+local function modsOf(s)
+  if not s.mods then s.mods = words(s.raw) end
+  return s.mods
+end
+
+-- The user hash as {last, srcs = {source = {last, raw}}, ...}; last is nil when offline.
 local function load(uid)
   local h = redis.call('HGETALL', base .. 'u:' .. uid)
   local u = { srcs = {} }
   local any = false
   for i = 1, #h, 2 do
     local k = h[i]
-    if string.sub(k, 1, 2) == 's:' then
-      local w = words(h[i + 1])
-      local at = tonumber(table.remove(w, 1))
-      u.srcs[string.sub(k, 3)] = { last = at, mods = w }
+    if string.byte(k, 1) == 115 and string.byte(k, 2) == 58 then -- 's:'
+      local at, raw = string.match(h[i + 1], '^(%d+) ?(.*)$')
+      u.srcs[string.sub(k, 3)] = { last = tonumber(at), raw = raw }
       any = true
     else
       u[k] = h[i + 1]
@@ -67,7 +73,7 @@ local function load(uid)
   end
   u.last = tonumber(u.last)
   if u.last and not any then
-    u.srcs.app = { last = u.last, mods = words(u.mods) }
+    u.srcs.app = { last = u.last, raw = u.mods or '' }
     u.legacy = true
   end
   return u
@@ -77,7 +83,7 @@ end
 local function others(u, except)
   local set = {}
   for name, s in pairs(u.srcs) do
-    if name ~= except then for _, m in ipairs(s.mods) do set[m] = true end end
+    if name ~= except then for _, m in ipairs(modsOf(s)) do set[m] = true end end
   end
   return set
 end
@@ -102,7 +108,7 @@ local function expire(uid, u, source, at)
   local gone = u.srcs[source]
   u.srcs[source] = nil
   local rest = others(u, nil)
-  for _, m in ipairs(gone.mods) do
+  for _, m in ipairs(modsOf(gone)) do
     if not rest[m] then leave(uid, m, at) end
   end
   redis.call('ZREM', base .. 'dl', member(uid, source))
@@ -117,10 +123,14 @@ end
 
 -- Expires the sources whose deadline has passed, the oldest first.
 local function settle(uid, u)
-  local due = {}
+  local due
   for name, s in pairs(u.srcs) do
-    if s.last + T <= now then due[#due + 1] = name end
+    if s.last + T <= now then
+      due = due or {}
+      due[#due + 1] = name
+    end
   end
+  if not due then return end
   table.sort(due, function(a, b)
     local x, y = u.srcs[a].last, u.srcs[b].last
     if x ~= y then return x < y end
@@ -133,7 +143,7 @@ end
 local function finish(uid, u, at)
   local seen = {}
   for _, name in ipairs(byLatest(u)) do
-    for _, m in ipairs(u.srcs[name].mods) do
+    for _, m in ipairs(modsOf(u.srcs[name])) do
       if not seen[m] then
         seen[m] = true
         leave(uid, m, at)
@@ -174,13 +184,19 @@ local today, todayStart, yesterday, retention = ARGV[4], tonumber(ARGV[5]), ARGV
 local function count(uid, from, to)
   if to <= from then return end
   local dk = base .. 'd:' .. uid
+  local added, ms = 0, 0
   if from >= todayStart then
-    redis.call('HINCRBY', dk, today, to - from)
+    ms = to - from
+    added = redis.call('HINCRBY', dk, today, ms)
   else
     redis.call('HINCRBY', dk, yesterday, todayStart - from)
-    if to > todayStart then redis.call('HINCRBY', dk, today, to - todayStart) end
+    if to > todayStart then
+      ms = to - todayStart
+      added = redis.call('HINCRBY', dk, today, ms)
+    end
   end
-  redis.call('PEXPIRE', dk, retention)
+  -- The expiry moves with the first time counted each day, not every heartbeat.
+  if added == ms then redis.call('PEXPIRE', dk, retention) end
   redis.call('SADD', base .. 'chg', uid)
 end
 `;
@@ -213,29 +229,28 @@ for i = 8, #ARGV, 4 do
     local app = u.srcs.app
     if app then
       set[#set + 1] = 's:app'
-      set[#set + 1] = app.last .. ' ' .. table.concat(app.mods, ' ')
+      set[#set + 1] = app.last .. ' ' .. app.raw
       redis.call('ZADD', base .. 'dl', app.last + T, member(uid, 'app'))
     end
   end
-  -- Only this source's list changes: what it dropped is left unless another
-  -- source has it; what it added is joined unless one already had it.
   local old = u.srcs[source]
-  local rest = others(u, source)
-  local new = words(mods)
-  local inNew, inOld = {}, {}
-  for _, m in ipairs(new) do inNew[m] = true end
   local last = now
-  if old then
-    if old.last > now then last = old.last end
-    for _, m in ipairs(old.mods) do
+  if old and old.last > now then last = old.last end
+  if not (old and old.raw == mods) then
+    -- Only this source's list changes: what it dropped is left unless another
+    -- source has it; what it added is joined unless one already had it.
+    local rest = others(u, source)
+    local inNew, inOld = {}, {}
+    local new = words(mods)
+    for _, m in ipairs(new) do inNew[m] = true end
+    for _, m in ipairs(old and modsOf(old) or {}) do
       inOld[m] = true
       if not inNew[m] and not rest[m] then leave(uid, m, now) end
     end
+    for _, m in ipairs(new) do
+      if not inOld[m] and not rest[m] then join(uid, m, now) end
+    end
   end
-  for _, m in ipairs(new) do
-    if not inOld[m] and not rest[m] then join(uid, m, now) end
-  end
-  u.srcs[source] = { last = last, mods = new }
   set[#set + 1] = 's:' .. source
   set[#set + 1] = last .. ' ' .. mods
   redis.call('HSET', ukey, unpack(set))

@@ -25,8 +25,6 @@ interface Session {
   sources: SourceModules[];
 }
 
-/** The deadline heap holds one entry per (user, source); neither name holds a space. */
-const entryOf = (uid: string, source: string) => `${uid} ${source}`;
 
 interface Tally {
   days: Map<string, number>;
@@ -146,8 +144,9 @@ class MemoryPresence implements PresenceStore {
     for (const m of old?.modules ?? []) if (!next.includes(m) && !others.has(m)) this.leave(uid, m, now);
     for (const m of next) if (!old?.modules.includes(m) && !others.has(m)) this.join(uid, m, now);
     const last = Math.max(old?.last ?? now, now);
-    session.sources.push({ source, last, modules: next });
-    this.deadlines.push(last + this.options.offlineAfterMs, entryOf(uid, source));
+    // A new array of exactly the right length: push() would reserve room for 16 more.
+    session.sources = [...session.sources, { source, last, modules: next }];
+    this.deadlines.push(last + this.options.offlineAfterMs, uid, source);
   }
 
   /** The user's session with its expired sources dropped (oldest first); undefined once none is left. */
@@ -184,8 +183,7 @@ class MemoryPresence implements PresenceStore {
   private reapDue(now: number, max: number): number {
     let reaped = 0;
     while (reaped < max && this.deadlines.peek() <= now) {
-      const { deadline, uid: entry } = this.deadlines.pop()!;
-      const [uid, source] = entry.split(' ') as [string, string];
+      const { deadline, uid, source } = this.deadlines.pop()!;
       const session = this.sessions.get(uid);
       const state = session?.sources.find((s) => s.source === source);
       // Stale entries (the source beat again since, or the user went offline) are dropped here.
@@ -200,11 +198,12 @@ class MemoryPresence implements PresenceStore {
     const parts = splitByDay(from, to);
     if (parts.length === 0) return;
     const tally = this.tally(uid, to) ?? { days: new Map<string, number>(), total: 0, expiresAt: 0 };
+    // The expiry moves with the first time counted each day (as on Redis).
+    if (!tally.days.has(parts.at(-1)!.day)) tally.expiresAt = to + this.options.durationRetentionMs;
     for (const { day, ms } of parts) {
       tally.days.set(day, (tally.days.get(day) ?? 0) + ms);
       tally.total += ms;
     }
-    tally.expiresAt = to + this.options.durationRetentionMs;
     this.tallies.set(uid, tally);
     this.changed.add(uid);
   }

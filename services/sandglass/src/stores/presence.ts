@@ -64,7 +64,7 @@ export interface PresenceOptions {
   offlineAfterMs: number;
   /** Transitions retained for the feed (per shard on Redis; older ones are dropped). */
   eventsRetained: number;
-  /** How long per-day durations stay in hot state after the last update. */
+  /** How long per-day durations stay in hot state after the first update of the user's latest day. */
   durationRetentionMs: number;
   /** Most users reaped in one pass before a query (per shard on Redis). */
   reapBatch: number;
