@@ -11,7 +11,7 @@ export const configShape = {
   MAGI_COMBO_WINDOW_MS: ms.default(5_000),
   /** How many journal entries one flush writes to the ledger at most. */
   MAGI_FLUSH_BATCH: ms.default(2_000),
-  /** Pause between flushes when the journal is empty. */
+  /** Pause after a flush that found less than a full batch (the journal gathers; an acknowledgement waiting for the ledger ends it). */
   MAGI_FLUSH_IDLE_MS: ms.default(20),
   /**
    * Acknowledge a gift or top-up only once it is in the ledger, on Redis too.
@@ -32,7 +32,7 @@ export const configShape = {
   MAGI_BROADCAST: z
     .enum(['on', 'off'])
     .default('on'),
-  /** Pause between outbox scans when nothing is waiting; doubled (to 5 s) while homer fails. */
+  /** Pause after an outbox pass that found less than a full batch; doubled (to 5 s) while homer fails. */
   MAGI_BROADCAST_IDLE_MS: ms.default(50),
   /** Parallel broadcast calls to homer. */
   MAGI_BROADCAST_CONCURRENCY: ms.default(16),
