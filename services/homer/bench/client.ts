@@ -31,6 +31,8 @@ import type { ClientCommand, ClientReport, Kind } from './protocol.js';
 
 const CONNECTS_IN_FLIGHT = 64;
 const CONNECT_TIMEOUT_MS = 30_000;
+/** A server that stops answering must not hold the whole run: past this, the rest count as failed. */
+const OPEN_ALL_WITHIN_MS = 90_000;
 const HEARTBEAT_EVERY_MS = 25_000;
 const MAX_LATENCY_MS = 60_000;
 const TYPE_KEY = Buffer.from('"type":"');
@@ -53,6 +55,7 @@ interface Conn {
 const conns: Conn[] = [];
 const refs: Array<{ close(): void }> = [];
 let deliveries = 0;
+let frames = 0;
 let refDeliveries = 0;
 let giftsTotal = 0;
 let lastAt = 0;
@@ -79,8 +82,12 @@ function message(conn: Conn, buf: Buffer, start: number, end: number, now: numbe
 
 function goim(conn: Conn, buf: Buffer, start: number, end: number, now: number): void {
   const op = buf.readInt32BE(start + 8);
-  if (op === Op.Message) return message(conn, buf, start + GOIM_HEADER, end, now);
+  if (op === Op.Message) {
+    frames++;
+    return message(conn, buf, start + GOIM_HEADER, end, now);
+  }
   if (op === Op.Batch) {
+    frames++;
     for (let p = start + GOIM_HEADER; p < end; ) {
       const len = buf.readInt32BE(p);
       message(conn, buf, p + GOIM_HEADER, p + len, now);
@@ -98,7 +105,10 @@ function goim(conn: Conn, buf: Buffer, start: number, end: number, now: number):
 function sio(conn: Conn, buf: Buffer, start: number, end: number, now: number): void {
   const type = buf[start];
   if (type === 0x34 /* '4' message */) {
-    if (buf[start + 1] === 0x32 /* '2' event */) return message(conn, buf, start, end, now);
+    if (buf[start + 1] === 0x32 /* '2' event */) {
+      frames++;
+      return message(conn, buf, start, end, now);
+    }
     if (buf[start + 1] === 0x30 /* '0' connected */) return conn.ready?.();
   } else if (type === 0x30 /* '0' open */) conn.write(Buffer.from('40'));
   else if (type === 0x32 /* '2' ping */) conn.write(Buffer.from('3'));
@@ -181,9 +191,14 @@ async function openAll(command: Extract<ClientCommand, { type: 'open' }>): Promi
   let next = 0;
   let opened = 0;
   let failed = 0;
+  const deadline = Date.now() + OPEN_ALL_WITHIN_MS;
   await Promise.all(
     Array.from({ length: Math.min(CONNECTS_IN_FLIGHT, command.count) }, async () => {
       for (let i = next++; i < command.count; i = next++) {
+        if (Date.now() > deadline) {
+          failed++;
+          continue;
+        }
         const sampled = i % command.sampleEvery === 0;
         try {
           await open(command.kind, command.host, command.port, command.localAddress, command.room, command.secret, sampled);
@@ -224,6 +239,7 @@ function report(expectGifts: number): ClientReport {
     connections: open.length,
     closed: closedCount,
     deliveries,
+    frames,
     refDeliveries,
     gifts: giftsTotal,
     allGifts: open.filter((c) => c.gifts >= expectGifts).length,
@@ -235,6 +251,7 @@ function report(expectGifts: number): ClientReport {
 
 function reset(): void {
   deliveries = 0;
+  frames = 0;
   refDeliveries = 0;
   giftsTotal = 0;
   lastAt = 0;

@@ -28,6 +28,8 @@ export interface ClientReport {
   /** Connections the server closed (or that failed) since they were opened. */
   closed: number;
   deliveries: number;
+  /** Writes that carried them: WebSocket messages (or op-5/op-9 frames on TCP). */
+  frames: number;
   refDeliveries: number;
   gifts: number;
   /** Open connections that received at least `expectGifts` gifts. */
