@@ -3,7 +3,7 @@
 // segments resolved before the route is chosen, and the traffic counted
 // in the kit's metrics like any other route.
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '@bamboo/testing';
 import { DEMO, accessToken, fakeService, onCleanup, startApollo } from './helpers.js';
@@ -110,6 +110,24 @@ describe('public path', () => {
     expect(res.status).toBe(413);
     expect((await readJson(res)).error.code).toBe('payload_too_large');
     expect(villa.seen).toHaveLength(0);
+  });
+
+  it('forwards nothing of a request whose caller leaves mid-body, and carries on', async () => {
+    const villa = await fakeService();
+    const node = await startApollo({ VILLA_URL: villa.url });
+    const token = await accessToken(node.url, DEMO.id, DEMO.secret);
+    const { hostname, port } = new URL(node.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`POST /v1/rooms/1 HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-length: 1000\r\n\r\n${'x'.repeat(10)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    socket.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${node.url}/v1/rooms/2`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect(villa.seen.map((s) => s.path)).toEqual(['/v1/rooms/2']);
+    // The abandoned request counts as the caller's doing (400), not a server error.
+    const text = await (await fetch(`${node.url}/metrics`)).text();
+    expect(text).toMatch(/http_requests_total\{method="POST",route="\/v1\/\*",status="400"[^}]*\} 1/);
   });
 
   it('leaves apollo\'s own /v1 route to Hono and counts the public path in the kit\'s metrics', async () => {

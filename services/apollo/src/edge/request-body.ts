@@ -2,6 +2,7 @@
 // internal signature both cover it), refusing at once what is over the limit:
 // by its Content-Length before reading a byte, else as soon as it grows past.
 import type { IncomingMessage } from 'node:http';
+import { AppError } from '@bamboo/kit';
 
 /** The body (undefined when empty), or 'too_large' past `maxBytes` (the rest is drained, not kept). */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined | 'too_large'> {
@@ -24,17 +25,21 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       done();
       resolve(size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
-    const onError = (error: Error) => {
+    // The caller went away mid-body (node reports it as an error, or only a
+    // close): nothing to forward, and a 4xx, not a server error.
+    const onAbort = () => {
       done();
-      reject(error);
+      reject(new AppError(400, 'request_aborted', 'the caller closed the request before its body ended'));
     };
     const done = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', onAbort);
+      req.off('close', onAbort);
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    req.on('error', onAbort);
+    req.on('close', onAbort);
   });
 }
