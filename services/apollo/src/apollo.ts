@@ -52,8 +52,7 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
     directory,
     tokens: hotTokenStore(hot),
     tokenTtlSeconds: config.APOLLO_TOKEN_TTL_SECONDS,
-    // On Redis each lookup is a round trip; the memory engine's is a map read.
-    ...(hot.redis ? { cache: new TokenCache() } : {}),
+    cache: new TokenCache(hot.redis !== undefined),
   };
   const userTokens = new UserTokens({
     secret: config.APOLLO_USER_TOKEN_SECRET ?? derived(config.BAMBOO_INTERNAL_KEY, 'user-tokens'),

@@ -26,7 +26,7 @@ export interface OAuthDeps {
   directory: ClientDirectory;
   tokens: TokenStore;
   tokenTtlSeconds: number;
-  /** Records kept per node; only where each lookup is a round trip (Redis). */
+  /** Records kept per node for the public path. */
   cache?: TokenCache;
 }
 
@@ -143,7 +143,10 @@ export async function principalFromAccessToken(deps: OAuthDeps, token: string, c
   const cached = checksLiveness ? deps.cache?.get(token) : undefined;
   if (cached) {
     const client = await deps.directory.get(cached.clientId);
-    if (client && !client.disabled) return { method: 'oauth', clientId: cached.clientId, scopes: cached.scopes, liveKey: deps.tokens.liveKey(token) };
+    if (client && !client.disabled) {
+      const principal: Principal = { method: 'oauth', clientId: cached.clientId, scopes: cached.scopes };
+      return deps.cache!.revokedElsewhere ? { ...principal, liveKey: deps.tokens.liveKey(token) } : principal;
+    }
   }
   const record = await liveRecord(deps, token);
   if (!record) throw invalidToken();

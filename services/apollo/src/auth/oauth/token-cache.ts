@@ -1,14 +1,19 @@
 // Access-token records a node keeps after one lookup, so the public path does
 // not read the hot state for every request. A record never changes; only
-// its liveness does (revocation), and that is checked by the caller in the
-// same Redis script as the limits (Principal.liveKey), so a revocation on any
-// node is still refused on the very next request, at no extra round trip.
+// its liveness does (revocation). On Redis another node may revoke, so the
+// caller checks liveness in the same script as the limits (Principal.liveKey)
+// and a revocation anywhere is refused on the very next request, at no extra
+// round trip. On the memory engine this node is the only one, and revoking
+// drops the record here.
 import type { TokenRecord } from '../../stores/token-store.js';
 
 const MAX_ENTRIES = 10_000;
 
 export class TokenCache {
   private readonly entries = new Map<string, TokenRecord>();
+
+  /** `revokedElsewhere`: other nodes share the tokens (Redis), so a kept record must be checked live. */
+  constructor(readonly revokedElsewhere: boolean) {}
 
   get(token: string): TokenRecord | undefined {
     const record = this.entries.get(token);
