@@ -33,23 +33,23 @@ export class LedgerRepo {
     this.kind = store.kind;
   }
 
+  /**
+   * On the embedded store (nedb) an index serves a query only when the query
+   * gives every one of its fields an exact value, so {broadcast: false}
+   * never used {broadcast, seq} there and each outbox poll read the whole
+   * ledger: there the flag is indexed alone. The dimension indexes keep the
+   * seq on both engines although nedb's planner does not use them: nedb
+   * rewrites every index of a document it updates (the broadcast flag), and
+   * taking one document out of a key shared by many (a hot room's id alone)
+   * costs as much as that key holds; with the seq it is one tree lookup.
+   */
   async init(): Promise<void> {
     await this.docs.createIndex({ seq: 1 }, { unique: true });
-    for (const field of ['fromUid', 'toUid', 'roomId', 'giftId', 'uid', 'broadcast'] as const) {
-      await this.docs.createIndex(this.withSeq(field), { sparse: true });
+    for (const field of ['fromUid', 'toUid', 'roomId', 'giftId', 'uid'] as const) {
+      await this.docs.createIndex({ [field]: 1, seq: -1 }, { sparse: true });
     }
     await this.docs.createIndex({ at: 1 });
-  }
-
-  /**
-   * MongoDB serves "field = value, newest seq first" from one compound index.
-   * The embedded store (nedb) uses an index only when a query gives every
-   * one of its fields an exact value, so a compound {field, seq} would be
-   * written on every insert and never read: there the field alone is
-   * indexed, and its matches are sorted by seq.
-   */
-  private withSeq(field: string): Record<string, 1 | -1> {
-    return this.kind === 'mongo' ? { [field]: 1, seq: -1 } : { [field]: 1 };
+    await this.docs.createIndex(this.kind === 'mongo' ? { broadcast: 1, seq: 1 } : { broadcast: 1 }, { sparse: true });
   }
 
   /**
