@@ -1,7 +1,8 @@
 // The two carriers of the same frames: a raw TCP byte stream (split into
 // frames by FrameReader) and WebSocket binary messages (one frame each).
 import type { Socket } from 'node:net';
-import type { WebSocket } from 'ws';
+import * as wsLib from 'ws';
+import { WebSocket } from 'ws';
 import { decodeFrame, FrameReader, type DecodeLimits } from '../protocol/frame.js';
 import type { Session, Transport } from './session.js';
 
@@ -43,14 +44,42 @@ export function wireTcp(socket: Socket, session: Session, limits: DecodeLimits):
   socket.on('close', () => session.close());
 }
 
+/** ws' internal writer: `sendFrame` writes framed bytes as they are (what Socket.IO's pre-encoded broadcast uses). */
+interface FrameWriter {
+  sendFrame(list: Buffer[], cb: () => void): void;
+}
+
+/** ws' framing (exported by ws, not declared by @types/ws). */
+const { Sender } = wsLib as unknown as {
+  Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] };
+};
+
+// The WebSocket framing of the frame being fanned out, made once: a window's
+// frame is written to every member of a shard in a row, so a one-entry cache
+// turns ws' per-send framing (options object, header buffer, corked writev)
+// into one write of the same bytes per connection.
+let lastFrame: Buffer | undefined;
+let lastWire: Buffer[] = [];
+
+function wsWire(frame: Buffer): Buffer[] {
+  if (frame !== lastFrame) {
+    lastWire = [Buffer.concat(Sender.frame(frame, { fin: true, opcode: 2, mask: false, readOnly: true, rsv1: false }))];
+    lastFrame = frame;
+  }
+  return lastWire;
+}
+
 export function wsTransport(ws: WebSocket): Transport {
   let pending = 0;
   const written = (): void => void pending--;
+  // Only plain frames can be written pre-framed; with permessage-deflate ws must compress each.
+  const sender = ws.extensions === '' ? (ws as unknown as { _sender: FrameWriter })._sender : undefined;
   return {
     kind: 'ws',
     write: (frame) => {
       pending++;
-      ws.send(frame, BINARY, written);
+      if (sender && ws.readyState === WebSocket.OPEN) sender.sendFrame(wsWire(frame), written);
+      else ws.send(frame, BINARY, written);
     },
     bufferedBytes: () => ws.bufferedAmount,
     pendingFrames: () => pending,
