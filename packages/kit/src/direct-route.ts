@@ -20,6 +20,7 @@ import { ANONYMOUS, signedIdentity, type Identity } from './identity.js';
 import { SIGNATURE_HEADER, verifySignature } from './internal-signature.js';
 import { REQUEST_ID_HEADER, acceptOrCreateRequestId, requestContextEnabled, runWithRequestId } from './request-context.js';
 import { SERVICE_HEADER, errorAnswer, recordRequest } from './request-outcome.js';
+import { errorBody } from './errors.js';
 
 /** What a direct handler gets besides its validated body. */
 export interface DirectCall {
@@ -29,14 +30,34 @@ export interface DirectCall {
   readonly logger: Logger;
 }
 
+/** An answer other than a bare 200: a status of the route's and extra headers. */
+export class DirectReply {
+  constructor(
+    readonly body: unknown,
+    readonly status: 200 | 201 | 202 = 200,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
 export interface DirectJsonRoute<S extends z.ZodType> {
   /** From createRoute(): method post, an exact path (no parameters) under /v1/, a required JSON body. */
   route: RouteConfig;
   /** The body schema, the same object the route declares. */
   schema: S;
-  /** Answers 200 with the JSON it returns; a thrown error is rendered as in the app. */
+  /**
+   * Answers 200 with the JSON it returns, or as a DirectReply says; a thrown
+   * error is rendered as in the app.
+   */
   handler: (input: z.output<S>, call: DirectCall) => Promise<unknown>;
+  /**
+   * On a socket, bodies larger than this are refused with 413 while being
+   * read, so a direct route never buffers more (default 1 MiB).
+   */
+  maxBodyBytes?: number;
 }
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const TOO_LARGE = 'the request body is too large';
 
 interface AppState {
   service: string;
@@ -66,7 +87,10 @@ export function addDirectJsonRoute<S extends z.ZodType>(app: ServiceApp, def: Di
   app.openapi(def.route, (async (c: Context<ServiceEnv>) => {
     const call = { identity: c.get('identity'), requestId: c.get('requestId'), logger: c.get('logger') };
     const input = (c.req as unknown as { valid(target: 'json'): z.output<S> }).valid('json');
-    return c.json((await def.handler(input, call)) as object, 200);
+    const result = await def.handler(input, call);
+    if (!(result instanceof DirectReply)) return c.json(result as object, 200);
+    for (const [name, value] of Object.entries(result.headers)) c.header(name, value);
+    return c.json(result.body as object, result.status);
   }) as never);
   state.routes.set(path, def as unknown as DirectJsonRoute<z.ZodType>);
 }
@@ -93,11 +117,21 @@ async function serve(
   hono: RequestListener,
 ): Promise<void> {
   const started = performance.now();
-  let body: Buffer;
+  let body: Buffer | undefined;
   try {
-    body = await readBody(req);
+    body = await readBody(req, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   } catch {
     res.destroy(); // the client went away mid-body
+    return;
+  }
+  if (!body) {
+    const requestId = acceptOrCreateRequestId(header(req, REQUEST_ID_HEADER));
+    const text = JSON.stringify(errorBody('payload_too_large', TOO_LARGE));
+    res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close', [REQUEST_ID_HEADER]: requestId, [SERVICE_HEADER]: state.service });
+    res.end(text);
+    const path = route.route.path;
+    const log = () => state.logger.child({ reqId: requestId });
+    recordRequest(state.metrics, log, state.logger, { method: 'POST', route: path, path, status: 413, seconds: (performance.now() - started) / 1000 });
     return;
   }
   const accepted = accept(state, route, req, body);
@@ -118,16 +152,20 @@ async function serve(
     },
   };
   let status = 200;
+  let headers: Record<string, string> = {};
   let text: string;
   try {
     const run = () => route.handler(accepted.input, call);
-    text = JSON.stringify(await (requestContextEnabled() ? runWithRequestId(requestId, run) : run()));
+    const result = await (requestContextEnabled() ? runWithRequestId(requestId, run) : run());
+    if (result instanceof DirectReply) ({ status, headers } = result);
+    text = JSON.stringify(result instanceof DirectReply ? result.body : result);
   } catch (error) {
     const answer = errorAnswer(error, log);
     status = answer.status;
     text = JSON.stringify(answer.body);
   }
   res.writeHead(status, {
+    ...headers,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     [REQUEST_ID_HEADER]: requestId,
@@ -173,10 +211,19 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, or undefined once it passes `limit` (the rest is not buffered). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) return void chunks.push(chunk);
+      chunks.length = 0;
+      req.removeAllListeners('data');
+      req.resume(); // drain it; the 413 closes the connection
+      resolve(undefined);
+    });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });

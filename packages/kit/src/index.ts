@@ -11,4 +11,4 @@ export { z, createRoute } from '@hono/zod-openapi';
 export * from './startup.js';
 export * from './identity.js';
 export * from './verify-request.js';
-export { addDirectJsonRoute, type DirectCall, type DirectJsonRoute } from './direct-route.js';
+export { addDirectJsonRoute, DirectReply, type DirectCall, type DirectJsonRoute } from './direct-route.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRoute, z } from '@hono/zod-openapi';
 import { pino } from 'pino';
 import { createServiceApp } from '../src/app.js';
-import { addDirectJsonRoute } from '../src/direct-route.js';
+import { DirectReply, addDirectJsonRoute } from '../src/direct-route.js';
 import { ConflictError, ForbiddenError } from '../src/errors.js';
 import { identityHeaders } from '../src/identity.js';
 import { signatureHeaders } from '../src/internal-signature.js';
@@ -43,7 +43,9 @@ function setup() {
       responses: { 200: { description: 'ok', content: { 'application/json': { schema: z.object({}).passthrough() } } } },
     }),
     schema: Item,
+    maxBodyBytes: 4096,
     handler: async (item, call) => {
+      if (item.title === 'new') return new DirectReply({ created: item.n }, 201, { 'x-item-replayed': 'false' });
       if (item.title === 'taken') throw new ConflictError('already there', 'duplicate_item');
       if (item.title === 'boom') throw new Error('kaboom');
       if (item.title === 'mine' && call.identity.userId !== 'alice') throw new ForbiddenError('not yours');
@@ -75,6 +77,7 @@ const cases: Case[] = [
   { name: 'typed error', body: '{"title":"taken","n":1}', headers: json, status: 409, direct: true },
   { name: 'unexpected error', body: '{"title":"boom","n":1}', headers: json, status: 500, direct: true },
   { name: 'anonymous refused', body: '{"title":"mine","n":1}', headers: json, status: 403, direct: true },
+  { name: 'reply with status', body: '{"title":"new","n":7}', headers: json, status: 201, direct: true },
 ];
 
 describe('direct JSON route', () => {
@@ -97,7 +100,7 @@ describe('direct JSON route', () => {
       expect(overSocket.status, c.name).toBe(c.status);
       expect(inProcess.status, c.name).toBe(c.status);
       expect(await overSocket.json(), c.name).toEqual(await inProcess.json());
-      for (const h of ['x-request-id', 'x-bamboo-service', 'content-type']) {
+      for (const h of ['x-request-id', 'x-bamboo-service', 'content-type', 'x-item-replayed']) {
         expect(overSocket.headers.get(h), `${c.name} ${h}`).toBe(inProcess.headers.get(h));
       }
     }
@@ -121,6 +124,20 @@ describe('direct JSON route', () => {
       { method: 'POST', path: '/v1/items', status: 409 },
     ]);
     expect(requests.every((l) => typeof l.reqId === 'string' && l.service === 'testsvc')).toBe(true);
+  });
+
+  it('refuses a body over its limit with 413 while reading it, over a socket', async () => {
+    const { app, seen } = setup();
+    running = await listen('testsvc', app.fetch, { port: 0, host: '127.0.0.1' });
+    const res = await fetch(`http://127.0.0.1:${running.port}/v1/items`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ title: 'x'.repeat(64 * 1024), n: 1 }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: { code: 'payload_too_large', message: 'the request body is too large' } });
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(seen.hono).toBe(0);
   });
 
   it('is refused for anything but a POST to an exact /v1/ path', () => {
