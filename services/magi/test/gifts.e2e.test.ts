@@ -160,6 +160,8 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         expect(tx).toMatchObject({ kind: 'gift', fromUid: fan, toUid: 'anchor1', roomId: 'r1', sessionId: 's1', giftId: 'rose', giftVersion: 1, count: 3, unitPrice: 10, amount: 30, experience: 30, weight: 24 });
         const retry = await sendAs(fan, body);
         expect(retry.status).toBe(200);
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
+        expect(first.headers.get('idempotent-replayed')).toBeNull();
         expect(await readJson(retry)).toEqual(tx);
         const other = await sendAs(fan, { ...body, count: 4 });
         expect(other.status).toBe(409);
@@ -358,6 +360,7 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         expect(await wallet(fan)).toEqual(before);
         const retry = await sendAs(fan, body);
         expect(retry.status).toBe(200);
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
         expect(await readJson(retry)).toEqual(tx);
         expect(await ledgerSize()).toBe(size);
         expect((await readJson(await call(base(), '/v1/gifts/reconciliation', admin))).ok).toBe(true);
