@@ -99,6 +99,7 @@ describe('viewers reported to sandglass', () => {
     expect(fake.beats.map((b) => b.caller)).toEqual(['homer', 'homer']);
     const all = fake.beats.flatMap((b) => b.heartbeats);
     expect(fake.beats.map((b) => b.heartbeats.length)).toEqual([2, 1]);
+    expect(all.every((b) => (b as PresenceBeat & { source?: string }).source === 'homer')).toBe(true);
     expect(all.find((b) => b.uid === 'alice')?.modules.sort()).toEqual(['room:42', 'room:43']);
     expect(all.find((b) => b.uid === 'bob')?.modules).toEqual(['room:42']);
     expect(all.find((b) => b.uid.startsWith('anon-'))?.modules).toEqual(['room:44']);

@@ -2,7 +2,9 @@
 // its users are online in which rooms (module `room:<id>`), in batches, so
 // sandglass counts each room's viewers across gateways and villa reads them
 // from there. A user who disconnects is simply left out, and sandglass
-// expires them after its missed-heartbeat window.
+// expires them after its missed-heartbeat window. The beats carry source
+// `homer`, so sandglass keeps these rooms apart from the modules the user's
+// app reports (`page:home`, ...) and neither overwrites the other.
 import { createServiceClient, z, type ServiceClient } from '@bamboo/kit';
 
 export interface PresenceBeat {
@@ -42,6 +44,7 @@ export function presenceBeats(connections: Iterable<Connected>, maxModules: numb
 }
 
 const Ack = z.object({ accepted: z.number() }).passthrough();
+const SOURCE = 'homer';
 
 export function sandglassPresence(options: { baseUrl: string; internalKey: string; batchSize: number }): PresenceSink {
   const sandglass: ServiceClient = createServiceClient({
@@ -54,7 +57,7 @@ export function sandglassPresence(options: { baseUrl: string; internalKey: strin
   return {
     async report(beats) {
       for (let i = 0; i < beats.length; i += options.batchSize) {
-        const heartbeats = beats.slice(i, i + options.batchSize);
+        const heartbeats = beats.slice(i, i + options.batchSize).map((beat) => ({ ...beat, source: SOURCE }));
         // A heartbeat batch is safe to repeat, so it may be retried.
         await sandglass.call('POST', '/v1/presence/heartbeats', { body: { heartbeats }, schema: Ack, idempotencyKey: `presence-${Date.now()}-${i}` });
       }
