@@ -52,6 +52,7 @@ describe('forwarding', () => {
         'x-bamboo-user-id': 'admin',
         'x-bamboo-scopes': 'admin',
         'x-request-id': 'trace-1',
+        'x-forwarded-for': '203.0.113.9',
       },
       body: JSON.stringify({ title: 'hi' }),
     });
@@ -67,6 +68,7 @@ describe('forwarding', () => {
     expect(hit?.headers.get('x-bamboo-auth-method')).toBe('oauth');
     expect(hit?.headers.get('authorization')).toBeNull();
     expect(hit?.headers.get('x-request-id')).toBe('trace-1');
+    expect(hit?.headers.get('x-forwarded-for')).toBe('127.0.0.1'); // apollo's own view of the caller, not the caller's claim
     expect(hit?.signatureOk).toBe(true);
   });
 

@@ -148,6 +148,7 @@ class PublicPath {
         body,
         requestId: ex.requestId,
         identity: principal,
+        clientAddress: ex.req.socket.remoteAddress,
       });
       log.upstream = upstream;
       const { headers } = answer;

@@ -30,9 +30,14 @@ import { callUpstream, type UpstreamAnswer } from './upstream-call.js';
 
 export type { UpstreamAnswer } from './upstream-call.js';
 
+const FORWARDED_FOR = 'x-forwarded-for';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host'];
-/** Never forwarded: spoofable identity, the caller's credentials (services get the identity instead), and the length undici sets from the body. */
-const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', 'content-length', ...Object.values(SIGNED_HEADERS)]);
+/**
+ * Never forwarded: spoofable identity and client address (apollo is the edge
+ * and sets its own), the caller's credentials (services get the identity
+ * instead), and the length undici sets from the body.
+ */
+const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', 'content-length', FORWARDED_FOR, ...Object.values(SIGNED_HEADERS)]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 export interface ForwardInput {
@@ -44,6 +49,8 @@ export interface ForwardInput {
   requestId: string;
   /** Who apollo authenticated; sent to the service as identity headers. */
   identity: Principal;
+  /** The caller's address as apollo's socket sees it; sent as X-Forwarded-For (e.g. trafficcop hashes anonymous viewers on it). */
+  clientAddress?: string | undefined;
 }
 
 export interface BreakerOptions {
@@ -143,6 +150,7 @@ export class Proxy {
         timestampMs: Date.now(),
       }),
       { [REQUEST_ID_HEADER]: input.requestId },
+      input.clientAddress ? { [FORWARDED_FOR]: input.clientAddress } : {},
     );
     return callUpstream(this.pool(upstream), {
       method: input.method as 'GET',
