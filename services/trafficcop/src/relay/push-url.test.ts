@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from './backoff.js';
-import { pushUrl, templateProblem } from './push-url.js';
+import { fillTemplate, templateProblem } from './push-url.js';
 
 describe('push URL templates', () => {
   it('accept rtmp URLs with an app and {room}, and fill the room in', () => {
     const template = 'rtmp://push.cdn-a.example:1935/live/{room}?token=abc';
     expect(templateProblem(template)).toBeUndefined();
-    expect(pushUrl(template, 'r-42')).toBe('rtmp://push.cdn-a.example:1935/live/r-42?token=abc');
+    expect(fillTemplate(template, 'r-42')).toBe('rtmp://push.cdn-a.example:1935/live/r-42?token=abc');
   });
 
   it.each([
     ['rtmp://push.example/live/fixed', 'must contain {room}'],
-    ['https://push.example/live/{room}', 'must be an rtmp:// URL'],
+    ['https://push.example/live/{room}', 'scheme must be rtmp://'],
     ['rtmp://push.example/{room}', 'needs an app and a stream name'],
     ['not a url {room}', 'is not a URL'],
   ])('refuse %s', (template, problem) => {

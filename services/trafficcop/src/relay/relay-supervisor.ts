@@ -11,7 +11,7 @@ import type { Origin, RelayHandle } from '../origin/origin.js';
 import type { LiveStream, StreamRegistry } from '../publish/stream-registry.js';
 import { receivesPush, type CdnLine } from '../stores/lines.js';
 import { backoffDelay } from './backoff.js';
-import { pushUrl } from './push-url.js';
+import { fillTemplate } from './push-url.js';
 
 export type RelayState = 'connecting' | 'up' | 'retrying';
 
@@ -139,7 +139,7 @@ export function createRelaySupervisor(options: RelaySupervisorOptions): RelaySup
     const wanted = new Map<string, { line: CdnLine; stream: LiveStream; url: string }>();
     for (const stream of registry.list()) {
       for (const line of lines) {
-        if (receivesPush(line)) wanted.set(keyOf(line.id, stream.roomId), { line, stream, url: pushUrl(line.pushUrlTemplate!, stream.roomId) });
+        if (receivesPush(line)) wanted.set(keyOf(line.id, stream.roomId), { line, stream, url: fillTemplate(line.pushUrlTemplate!, stream.roomId) });
       }
     }
     for (const [key, relay] of relays) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fillTemplate, pullTemplateProblem, signPlayUrl } from './play-url.js';
+import { fillTemplate } from '../relay/push-url.js';
+import { pullTemplateProblem, signPlayUrl } from './play-url.js';
 
 describe('pull URLs', () => {
   it('fills the room and checks the scheme per protocol', () => {

@@ -3,27 +3,15 @@
 // most Chinese CDNs accept in this or a close form; the origin signs its own
 // way (node-media-server's `sign`).
 import { createHash } from 'node:crypto';
-import { ROOM_PLACEHOLDER } from '../relay/push-url.js';
+import { templateUrl } from '../relay/push-url.js';
 import type { PullProtocol } from '../stores/lines.js';
 
 const SCHEMES: Record<PullProtocol, readonly string[]> = { flv: ['http:', 'https:'], hls: ['http:', 'https:'], rtmp: ['rtmp:'] };
 
 /** Why a pull template is unusable for `protocol`, or undefined when fine. */
 export function pullTemplateProblem(protocol: PullProtocol, template: string): string | undefined {
-  if (!template.includes(ROOM_PLACEHOLDER)) return `must contain ${ROOM_PLACEHOLDER}`;
-  let url: URL;
-  try {
-    url = new URL(template.replaceAll(ROOM_PLACEHOLDER, 'room'));
-  } catch {
-    return 'is not a URL';
-  }
-  if (!SCHEMES[protocol].includes(url.protocol)) return `must be a ${SCHEMES[protocol].join(' or ')} URL`;
-  if (!url.hostname) return 'needs a host';
-  return undefined;
-}
-
-export function fillTemplate(template: string, roomId: string): string {
-  return template.replaceAll(ROOM_PLACEHOLDER, encodeURIComponent(roomId));
+  const url = templateUrl(template, SCHEMES[protocol]);
+  return typeof url === 'string' ? url : undefined;
 }
 
 /**
