@@ -176,7 +176,7 @@ async function step(server: Server, target: SendCommand['target'], streams: Stre
       clientCpuShare: clientCpu / (serverCpu + clientCpu),
       closed,
       refOk: `${ref}/${sent}`,
-      keptUp: delivered >= 0.97 * expected && closed === 0 && send.skipped === 0 && Object.keys(send.failed).length === 0 && p99 < 1_000,
+      keptUp: delivered >= 0.97 * expected && closed === 0 && send.skipped === 0 && Object.keys(send.failed).length === 0 && p99 < 2_000,
     },
   };
 }
@@ -201,6 +201,8 @@ async function fanout(name: string, server: Server, kind: Kind, refKind: Kind, p
   console.log(`${name}: ${members} members (+1 reference client)`);
   const steps: Step[] = [];
   const chat = (rate: number): Stream[] => [{ rate, type: 'chat', priority: 'normal' }];
+  // Warm-up, not measured: JIT, first windows, buffers; light enough for a saturated baseline to drain.
+  await step(server, target, chat(20), 1, members);
   let s = (await step(server, target, chat(100), STEADY_SECONDS, members)).step;
   printStep(name, s);
   steps.push(s);
