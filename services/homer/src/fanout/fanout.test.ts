@@ -28,7 +28,9 @@ describe('RoomBatcher', () => {
   it('sends the first message at once and merges the rest of the window', () => {
     vi.useFakeTimers();
     const flushed: number[][] = [];
-    const batcher = new RoomBatcher(50, (ms) => flushed.push(ms.map((m) => m.seq)));
+    const batcher = new RoomBatcher(50, (ms) => {
+      flushed.push(ms.map((m) => m.seq));
+    });
     batcher.add(msg(1));
     expect(flushed).toEqual([[1]]);
     batcher.add(msg(2));
@@ -58,6 +60,30 @@ describe('RoomBatcher under a slow delivery', () => {
     expect(flushed).toEqual([[1]]);
     vi.advanceTimersByTime(50);
     expect(flushed).toEqual([[1], [2, 3]]);
+  });
+});
+
+describe('RoomBatcher with an asynchronous delivery', () => {
+  it('never overlaps two windows of a room, and sends what came meanwhile next, in order', async () => {
+    const flushed: number[][] = [];
+    let active = 0;
+    let overlapped = false;
+    const batcher = new RoomBatcher(5, async (ms) => {
+      overlapped ||= active > 0;
+      active += 1;
+      flushed.push(ms.map((m) => m.seq));
+      await new Promise((resolve) => setTimeout(resolve, 30)); // a big room, yielding while it writes
+      active -= 1;
+    });
+    batcher.add(msg(1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    batcher.add(msg(2));
+    batcher.add(msg(3));
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    batcher.add(msg(4));
+    await vi.waitFor(() => expect(flushed.flat()).toEqual([1, 2, 3, 4]));
+    expect(flushed).toEqual([[1], [2, 3, 4]]);
+    expect(overlapped).toBe(false);
   });
 });
 
@@ -91,6 +117,26 @@ describe('Hub', () => {
     expect(hub.online('room')).toBe(3);
     hub.leave(members[0]!, 'room');
     expect(hub.counts()).toEqual({ room: 2 });
+    await hub.close();
+  });
+
+  it('writes a big room in turns, letting other work run between them, with every member getting every message in order', async () => {
+    const bus = createMemoryRoomBus({ historySize: 10, historyTtlMs: 60_000, idempotencyTtlMs: 60_000 });
+    const hub = new Hub(bus, { ...hubOptions, batchWindowMs: 5 }, new HomerStats(), createLogger('t', 'silent'));
+    const seen = Array.from({ length: 2_500 }, () => [] as number[]);
+    const members = seen.map((list) => recorder((f) => list.push(...seqsIn(f))));
+    for (const m of members) await hub.join(m, 'big', undefined, () => undefined);
+    let ranMeanwhile = false;
+    await bus.publish('big', { type: 'chat', priority: 'normal', body: {} });
+    setImmediate(() => {
+      // Between two turns of the first window: some members have it, some not yet.
+      ranMeanwhile = seen[0]!.length === 1 && seen.at(-1)!.length === 0;
+    });
+    await bus.publish('big', { type: 'chat', priority: 'normal', body: {} });
+    await bus.publish('big', { type: 'chat', priority: 'normal', body: {} });
+    await vi.waitFor(() => expect(seen.every((list) => list.length === 3)).toBe(true));
+    expect(ranMeanwhile).toBe(true);
+    expect(seen.every((list) => list.join() === '1,2,3')).toBe(true);
     await hub.close();
   });
 

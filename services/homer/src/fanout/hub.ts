@@ -60,6 +60,10 @@ export interface HubOptions {
   windowBudget: number;
 }
 
+/** Writes between yields to the event loop while a window goes to a big room, so sends and acks are not held up by it. */
+const WRITES_PER_TURN = 1_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const size = (room: Room): number => room.shards.reduce((n, members) => n + members.size, 0);
 
 export class Hub {
@@ -226,7 +230,9 @@ export class Hub {
     if (room) return room;
     const created: Room = {
       shards: Array.from({ length: this.options.shards }, () => new Map()),
-      batcher: new RoomBatcher(this.options.batchWindowMs, (messages) => this.deliver(created, messages)),
+      batcher: new RoomBatcher(this.options.batchWindowMs, (messages) =>
+        this.deliver(created, messages).catch((error: unknown) => this.logger.error({ err: error, room: roomId }, 'room delivery failed')),
+      ),
       subscribed: this.bus.subscribe(roomId, (m) => created.batcher.add(m)),
       elsewhere: 0,
     };
@@ -242,9 +248,11 @@ export class Hub {
    * One window of a room. Messages for the whole room are budgeted once and
    * serialised once for every shard that has nothing of its own; a shard
    * with shard-targeted messages gets its own budgeted list. Messages for
-   * one user (range user/anchor) go only to that user's connections.
+   * one user (range user/anchor) go only to that user's connections. A big
+   * room yields every WRITES_PER_TURN members; the batcher holds the room's
+   * next window until this one is written.
    */
-  private deliver(room: Room, messages: RoomMessage[]): void {
+  private async deliver(room: Room, messages: RoomMessage[]): Promise<void> {
     let roomWide: RoomMessage[] = messages;
     let byShard: Map<number, RoomMessage[]> | undefined;
     let personal: RoomMessage[] | undefined;
@@ -263,6 +271,7 @@ export class Hub {
     const first = messages[0]!.seq;
     const last = messages.at(-1)!.seq;
     let common: Outgoing | undefined;
+    let written = 0;
     for (let shard = 0; shard < room.shards.length; shard++) {
       const members = room.shards[shard]!;
       if (members.size === 0) continue;
@@ -271,6 +280,7 @@ export class Hub {
       if (own) out = this.budgeted(mergeBySeq(roomWide, own));
       else out = common ??= this.budgeted(roomWide);
       for (const [receiver, member] of members) {
+        if (++written % WRITES_PER_TURN === 0) await nextTurn();
         if (member.held) {
           member.held.push(...messages);
         } else if (personal && receiver.uid !== undefined && personal.some((m) => m.to === receiver.uid)) {
