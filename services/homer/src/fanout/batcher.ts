@@ -11,6 +11,8 @@ export class RoomBatcher {
   private timer: NodeJS.Timeout | undefined;
   private delivering = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** When the oldest pending message came. */
+  private firstPendingAt = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -18,6 +20,7 @@ export class RoomBatcher {
   ) {}
 
   add(message: RoomMessage): void {
+    if (this.pending.length === 0) this.firstPendingAt = Date.now();
     this.pending.push(message);
     // A delivery under way schedules the next window when it ends.
     if (!this.timer && !this.delivering) this.schedule();
@@ -40,10 +43,14 @@ export class RoomBatcher {
     void done.then(settle, settle);
   }
 
+  // A message waits at most one window: the room quiet for a window, or the
+  // oldest pending message here for one (it came while a long delivery ran),
+  // means go now.
   private schedule(): void {
-    const quietFor = Date.now() - this.lastFlushAt;
-    if (quietFor >= this.windowMs) this.flush();
-    else this.timer = setTimeout(() => this.flush(), this.windowMs - quietFor);
+    const now = Date.now();
+    const waited = Math.max(now - this.lastFlushAt, now - this.firstPendingAt);
+    if (waited >= this.windowMs) this.flush();
+    else this.timer = setTimeout(() => this.flush(), this.windowMs - waited);
   }
 
   // The next window starts when this delivery ends: writing to a big room can take
