@@ -3,6 +3,9 @@
 // at the start of that second, so its "half load" is bursts at full speed;
 // here requests are spread evenly (every millisecond, those now due), and each
 // latency counts from when the request was due, so a stall is not hidden.
+// The first second (PACED_WARMUP_S) runs at the same rate uncounted: a new
+// process opening its connections and compiling its hot paths is not what
+// the target adds.
 //
 //   node paced-load.mjs <url> <rate per s> <seconds> [connections] [headers JSON]
 // Prints one JSON line: sent, ok, non2xx, errors, rps, p50, p99, max (ms).
@@ -15,8 +18,9 @@ const seconds = Number(secondsArg);
 const headers = headersArg ? JSON.parse(headersArg) : {};
 const pool = new Pool(target.origin, { connections: Number(connectionsArg ?? 50), pipelining: 1 });
 const path = target.pathname + target.search;
-const total = Math.round(rate * seconds);
-const latencies = new Float64Array(total);
+const warmup = Math.round(rate * Number(process.env.PACED_WARMUP_S ?? 1));
+const total = warmup + Math.round(rate * seconds);
+const latencies = new Float64Array(total - warmup);
 let sent = 0;
 let done = 0;
 let ok = 0;
@@ -25,35 +29,41 @@ let errors = 0;
 
 const start = performance.now();
 const finished = new Promise((resolve) => {
-  const one = (due) => {
+  let answered = 0;
+  const one = (due, counted) => {
+    const settle = (outcome) => {
+      if (counted) {
+        if (outcome === 'ok') ok++;
+        else if (outcome === 'non2xx') non2xx++;
+        else errors++;
+        latencies[done++] = performance.now() - due;
+      }
+      if (++answered === total) resolve();
+    };
     pool.request({ method: 'GET', path, headers }).then(
       async (res) => {
         await res.body.dump();
-        if (res.statusCode >= 200 && res.statusCode < 300) ok++;
-        else non2xx++;
-        latencies[done++] = performance.now() - due;
-        if (done === total) resolve();
+        settle(res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'non2xx');
       },
-      () => {
-        errors++;
-        latencies[done++] = performance.now() - due;
-        if (done === total) resolve();
-      },
+      () => settle('error'),
     );
   };
   const tick = () => {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
-    while (sent < due) one(start + (sent++ * 1000) / rate);
+    while (sent < due) {
+      one(start + (sent * 1000) / rate, sent >= warmup);
+      sent++;
+    }
     if (sent < total) setTimeout(tick, 1);
   };
   tick();
 });
 await finished;
-const elapsed = (performance.now() - start) / 1000;
+const elapsed = (performance.now() - start) / 1000 - warmup / rate;
 const sorted = latencies.slice(0, done).sort();
 const at = (q) => Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2));
 process.stdout.write(
-  `${JSON.stringify({ sent, ok, non2xx, errors, rps: Math.round(done / elapsed), p50: at(0.5), p99: at(0.99), max: at(1) })}\n`,
+  `${JSON.stringify({ sent: sent - warmup, ok, non2xx, errors, rps: Math.round(done / elapsed), p50: at(0.5), p99: at(0.99), max: at(1) })}\n`,
 );
 await pool.close();
