@@ -21,6 +21,7 @@ import { SIGNATURE_HEADER, verifySignature } from './internal-signature.js';
 import { REQUEST_ID_HEADER, acceptOrCreateRequestId, requestContextEnabled, runWithRequestId } from './request-context.js';
 import { SERVICE_HEADER, errorAnswer, recordRequest } from './request-outcome.js';
 import { errorBody } from './errors.js';
+import { readRequestBody } from './request-body.js';
 
 /** What a direct handler gets besides its validated body. */
 export interface DirectCall {
@@ -117,23 +118,21 @@ async function serve(
   hono: RequestListener,
 ): Promise<void> {
   const started = performance.now();
-  let body: Buffer | undefined;
+  const path = route.route.path;
+  let body: Buffer | undefined | 'too_large';
   try {
-    body = await readBody(req, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+    body = await readRequestBody(req, route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
   } catch {
     res.destroy(); // the client went away mid-body
     return;
   }
-  if (!body) {
+  if (body === 'too_large') {
     const requestId = acceptOrCreateRequestId(header(req, REQUEST_ID_HEADER));
     const text = JSON.stringify(errorBody('payload_too_large', TOO_LARGE));
-    res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close', [REQUEST_ID_HEADER]: requestId, [SERVICE_HEADER]: state.service });
-    res.end(text);
-    const path = route.route.path;
     const log = () => state.logger.child({ reqId: requestId });
-    recordRequest(state.metrics, log, state.logger, { method: 'POST', route: path, path, status: 413, seconds: (performance.now() - started) / 1000 });
-    return;
+    return finish(state, res, { path, started, requestId, log, status: 413, text, headers: { connection: 'close' } });
   }
+  body ??= EMPTY;
   const accepted = accept(state, route, req, body);
   if (!accepted) {
     // @hono/node-server reads a body it finds here instead of the stream.
@@ -164,16 +163,33 @@ async function serve(
     status = answer.status;
     text = JSON.stringify(answer.body);
   }
-  res.writeHead(status, {
-    ...headers,
+  finish(state, res, { path, started, requestId, log, status, text, headers });
+}
+
+const EMPTY = Buffer.alloc(0);
+
+interface Answer {
+  path: string;
+  started: number;
+  requestId: string;
+  log: () => Logger;
+  status: number;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/** Writes a JSON answer with the kit's headers, then counts and logs it as the app's middleware would. */
+function finish(state: AppState, res: ServerResponse, a: Answer): void {
+  res.writeHead(a.status, {
+    ...a.headers,
     'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    [REQUEST_ID_HEADER]: requestId,
+    'content-length': Buffer.byteLength(a.text),
+    [REQUEST_ID_HEADER]: a.requestId,
     [SERVICE_HEADER]: state.service,
   });
-  res.end(text);
-  const path = route.route.path;
-  recordRequest(state.metrics, log, state.logger, { method: 'POST', route: path, path, status, seconds: (performance.now() - started) / 1000 });
+  res.end(a.text);
+  const seconds = (performance.now() - a.started) / 1000;
+  recordRequest(state.metrics, a.log, state.logger, { method: 'POST', route: a.path, path: a.path, status: a.status, seconds });
 }
 
 /** The validated body and identity, or undefined when the Hono app should answer. */
@@ -209,22 +225,4 @@ function accept(
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-/** The body, or undefined once it passes `limit` (the rest is not buffered). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size <= limit) return void chunks.push(chunk);
-      chunks.length = 0;
-      req.removeAllListeners('data');
-      req.resume(); // drain it; the 413 closes the connection
-      resolve(undefined);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -12,3 +12,4 @@ export * from './startup.js';
 export * from './identity.js';
 export * from './verify-request.js';
 export { addDirectJsonRoute, DirectReply, type DirectCall, type DirectJsonRoute } from './direct-route.js';
+export { readRequestBody } from './request-body.js';

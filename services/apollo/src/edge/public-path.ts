@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, REQUEST_ID_HEADER, SERVICE_HEADER, acceptOrCreateRequestId, errorBody, type HttpMetrics, type Logger } from '@bamboo/kit';
+import { AppError, REQUEST_ID_HEADER, SERVICE_HEADER, acceptOrCreateRequestId, errorBody, readRequestBody, type HttpMetrics, type Logger } from '@bamboo/kit';
 import type { Apollo } from '../apollo.js';
 import { authenticate } from '../auth/authenticate.js';
 import { AuthError, bearerChallenge, type Principal } from '../auth/principal.js';
@@ -19,7 +19,6 @@ import { concurrencyFor, limitFor, quotaFor } from '../clients/client.js';
 import type { Subject } from '../limits/limits.js';
 import type { GatewayMetrics } from '../observe/metrics.js';
 import { READ_METHODS, type Route } from '../routing/route-table.js';
-import { readBody } from './request-body.js';
 
 /** The kit's route label of these requests in http_* metrics. */
 const ROUTE_LABEL = '/v1/*';
@@ -103,7 +102,7 @@ class PublicPath {
     if (method !== 'GET' && method !== 'HEAD') {
       const ownLimit = route.maxBodyBytes !== undefined && route.maxBodyBytes < config.APOLLO_MAX_BODY_BYTES;
       const maxBytes = ownLimit ? route.maxBodyBytes! : config.APOLLO_MAX_BODY_BYTES;
-      const read = await readBody(ex.req, maxBytes);
+      const read = await readRequestBody(ex.req, maxBytes);
       if (read === 'too_large') return refuse(413, 'payload_too_large', `body over ${maxBytes} bytes${ownLimit ? ` for ${route.prefix}` : ''}`);
       body = read;
     }

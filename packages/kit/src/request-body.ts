@@ -1,11 +1,11 @@
-// Reads a public request's body whole (the signed-request digest and the
-// internal signature both cover it), refusing at once what is over the limit:
-// by its Content-Length before reading a byte, else as soon as it grows past.
+// Reads a request's body whole on node's request (for handlers that sign,
+// verify or parse all of it), refusing at once what is over the limit: by
+// its Content-Length before reading a byte, else as soon as it grows past.
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '@bamboo/kit';
+import { AppError } from './errors.js';
 
 /** The body (undefined when empty), or 'too_large' past `maxBytes` (the rest is drained, not kept). */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined | 'too_large'> {
+export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined | 'too_large'> {
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) {
     req.resume();
@@ -26,7 +26,7 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
       resolve(size === 0 ? undefined : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     };
     // The caller went away mid-body (node reports it as an error, or only a
-    // close): nothing to forward, and a 4xx, not a server error.
+    // close): nothing to handle, and a 4xx, not a server error.
     const onAbort = () => {
       done();
       reject(new AppError(400, 'request_aborted', 'the caller closed the request before its body ended'));
