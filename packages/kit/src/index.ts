@@ -13,3 +13,4 @@ export * from './identity.js';
 export * from './verify-request.js';
 export { addDirectJsonRoute, DirectReply, type DirectCall, type DirectJsonRoute } from './direct-route.js';
 export { readRequestBody } from './request-body.js';
+export { errorAnswer, recordRequest, type RequestRecord } from './request-outcome.js';

@@ -35,7 +35,7 @@ export interface RequestRecord {
   path: string;
   status: number;
   seconds: number;
-  logFields?: Record<string, unknown> | undefined;
+  logFields?: object | undefined;
 }
 
 /**

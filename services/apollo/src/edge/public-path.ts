@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, REQUEST_ID_HEADER, SERVICE_HEADER, acceptOrCreateRequestId, errorBody, readRequestBody, type HttpMetrics, type Logger } from '@bamboo/kit';
+import { AppError, REQUEST_ID_HEADER, errorAnswer, recordRequest, SERVICE_HEADER, acceptOrCreateRequestId, errorBody, readRequestBody, type HttpMetrics, type Logger } from '@bamboo/kit';
 import type { Apollo } from '../apollo.js';
 import { authenticate } from '../auth/authenticate.js';
 import { AuthError, bearerChallenge, type Principal } from '../auth/principal.js';
@@ -204,15 +204,11 @@ class PublicPath {
       ex.res.destroy();
       return;
     }
-    if (error instanceof AppError) {
-      if (error.status >= 500) logger.warn({ err: error, reqId: ex.requestId }, error.message);
-      if (error.status >= 502 && ex.route) {
-        metrics.upstreamErrors.inc({ service: ex.route.service, upstream: ex.log?.upstream ?? '-', kind: error.code });
-      }
-      return this.json(ex, error.status, errorBody(error.code, error.message, error.details));
+    if (error instanceof AppError && error.status >= 502 && ex.route) {
+      metrics.upstreamErrors.inc({ service: ex.route.service, upstream: ex.log?.upstream ?? '-', kind: error.code });
     }
-    logger.error({ err: error, reqId: ex.requestId }, 'unhandled error');
-    this.json(ex, 500, errorBody('internal_error', 'internal server error'));
+    const answer = errorAnswer(error, () => logger.child({ reqId: ex.requestId }));
+    this.json(ex, answer.status, answer.body);
   }
 
   /** Metrics (the kit's and apollo's per client) and the one request log line. */
@@ -220,18 +216,14 @@ class PublicPath {
     const { http, metrics, logger } = this.deps;
     const seconds = (performance.now() - started) / 1000;
     const status = ex.res.statusCode;
-    const labels = { method: ex.method, route: ROUTE_LABEL, status: String(status) };
-    http.requests.inc(labels);
-    http.duration.observe(labels, seconds);
     if (ex.log) {
       ex.log.status = status;
-      metrics.requests.inc({ client: ex.log.client, route: ex.log.route, status: labels.status });
-      metrics.latency.observe({ client: ex.log.client, route: ex.log.route }, seconds);
+      const labels = { client: ex.log.client, route: ex.log.route };
+      metrics.requests.inc({ ...labels, status: String(status) });
+      metrics.latency.observe(labels, seconds);
     }
-    if (status < 500 && !logger.isLevelEnabled('info')) return;
-    const line = { reqId: ex.requestId, ...ex.log, method: ex.method, path: ex.url.pathname, status, ms: Math.round(seconds * 1000) };
-    if (status >= 500) logger.error(line, 'request failed');
-    else logger.info(line, 'request');
+    const log = () => logger.child({ reqId: ex.requestId });
+    recordRequest(http, log, logger, { method: ex.method, route: ROUTE_LABEL, path: ex.url.pathname, status, seconds, logFields: ex.log });
   }
 }
 
