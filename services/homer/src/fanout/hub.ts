@@ -1,16 +1,16 @@
-// This gateway's rooms: who is in each (split into shards by connection
-// hash), the bus subscription per room (only for rooms with members here),
-// the merging window, the per-shard budget, and the write of one buffer to
-// every member of a shard. Global messages go to every authenticated
+// This gateway's rooms: each room's fan-out (members by shard, rounds of
+// writes, budget: room-fanout.ts) and its bus subscription (only for rooms
+// with members here). Global messages go to every authenticated
 // receiver; unicast pushes, kicks and room closes go to the receivers of a
 // user or room here.
 import type { Logger } from '@bamboo/kit';
-import { GLOBAL_ROOM, type Priority, type RoomBus, type RoomMessage } from '../stores/room-bus.js';
+import { GLOBAL_ROOM, type Priority, type RoomBus } from '../stores/room-bus.js';
 import { sumCounts, type GatewayRegistry } from '../stores/gateway-registry.js';
 import type { HomerStats } from '../stats.js';
 import { RoomBatcher } from './batcher.js';
 import { Outgoing } from './outgoing.js';
-import { applyBudget, mergeBySeq, visibleTo } from './budget.js';
+import { visibleTo } from './budget.js';
+import { RoomFanout } from './room-fanout.js';
 
 export interface Receiver {
   /** The connection's user, once authenticated. */
@@ -23,17 +23,8 @@ export interface Receiver {
   terminate(code: 'kicked' | 'room_closed', message: string): void;
 }
 
-interface Member {
-  /** While a resume is being served: live messages held back until history is out. */
-  held: RoomMessage[] | null;
-  /** Messages up to this sequence already went out with the resume. */
-  sentThrough: number;
-}
-
 interface Room {
-  /** Members by shard. */
-  shards: Array<Map<Receiver, Member>>;
-  batcher: RoomBatcher;
+  fanout: RoomFanout<Receiver>;
   subscribed: Promise<() => Promise<void>>;
   /** Connections to this room on other gateways, as of the last registry read. */
   elsewhere: number;
@@ -60,11 +51,8 @@ export interface HubOptions {
   windowBudget: number;
 }
 
-/** Writes between yields to the event loop while a window goes to a big room, so sends and acks are not held up by it. */
+/** Writes between yields to the event loop while a round goes over a big room, so sends and acks are not held up by it. */
 const WRITES_PER_TURN = 1_000;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-const size = (room: Room): number => room.shards.reduce((n, members) => n + members.size, 0);
 
 export class Hub {
   private readonly rooms = new Map<string, Room>();
@@ -110,7 +98,7 @@ export class Hub {
 
   removeReceiver(receiver: Receiver): void {
     this.everyone.delete(receiver);
-    for (const room of this.rooms.values()) room.shards[this.shardOf(receiver)]!.delete(receiver);
+    for (const room of this.rooms.values()) room.fanout.leave(receiver, this.shardOf(receiver));
     if (receiver.uid === undefined) return;
     const mine = this.byUser.get(receiver.uid);
     mine?.delete(receiver);
@@ -124,7 +112,7 @@ export class Hub {
 
   /** This gateway's connections in a room. */
   membersOf(roomId: string): Receiver[] {
-    return (this.rooms.get(roomId)?.shards ?? []).flatMap((members) => [...members.keys()]);
+    return this.rooms.get(roomId)?.fanout.members() ?? [];
   }
 
   shardOf(receiver: Receiver): number {
@@ -139,9 +127,7 @@ export class Hub {
   async join(receiver: Receiver, roomId: string, afterSeq: number | undefined, reply: (r: JoinResult) => void): Promise<JoinResult> {
     const room = this.room(roomId);
     const shard = this.shardOf(receiver);
-    const members = room.shards[shard]!;
-    const member: Member = { held: [], sentThrough: 0 };
-    members.set(receiver, member);
+    room.fanout.join(receiver, shard);
     try {
       await room.subscribed;
       const since = await this.bus.since(roomId, afterSeq ?? Number.MAX_SAFE_INTEGER);
@@ -154,36 +140,31 @@ export class Hub {
         gap: afterSeq !== undefined && since.gap,
         shard,
       };
-      if (members.get(receiver) !== member) return result; // left meanwhile
+      if (!room.fanout.has(receiver, shard)) return result; // left meanwhile
       reply(result);
-      const sentThrough = Math.max(since.lastSeq, replay.at(-1)?.seq ?? 0);
-      const held = (member.held ?? []).filter((m) => m.seq > sentThrough);
-      const out = [...replay, ...held].filter((m) => visibleTo(m, shard, receiver.uid));
-      if (out.length > 0) receiver.deliver(new Outgoing(out));
-      member.sentThrough = Math.max(sentThrough, held.at(-1)?.seq ?? 0);
-      member.held = null;
+      room.fanout.resumed(receiver, shard, replay, since.lastSeq, (m) => visibleTo(m, shard, receiver.uid));
       return result;
     } catch (error) {
-      if (members.get(receiver) === member) members.delete(receiver);
+      room.fanout.leave(receiver, shard);
       throw error;
     }
   }
 
   leave(receiver: Receiver, roomId: string): boolean {
-    return this.rooms.get(roomId)?.shards[this.shardOf(receiver)]!.delete(receiver) ?? false;
+    return this.rooms.get(roomId)?.fanout.leave(receiver, this.shardOf(receiver)) ?? false;
   }
 
   /** Connections in the room on every gateway (others as of the last refresh). */
   online(roomId: string): number {
     const room = this.rooms.get(roomId);
-    return room ? room.elsewhere + size(room) : 0;
+    return room ? room.elsewhere + room.fanout.size() : 0;
   }
 
   /** This gateway's connections per room, for the registry. */
   counts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [id, room] of this.rooms) {
-      const n = size(room);
+      const n = room.fanout.size();
       if (n > 0) out[id] = n;
     }
     return out;
@@ -204,11 +185,11 @@ export class Hub {
 
   /** Drops subscriptions of rooms nobody here is in any more. */
   async sweep(): Promise<void> {
-    const idle = [...this.rooms].filter(([, room]) => size(room) === 0);
+    const idle = [...this.rooms].filter(([, room]) => room.fanout.size() === 0);
     await Promise.all(
       idle.map(async ([id, room]) => {
         this.rooms.delete(id);
-        room.batcher.flush();
+        room.fanout.close();
         try {
           await (await room.subscribed)();
         } catch (error) {
@@ -219,7 +200,7 @@ export class Hub {
   }
 
   async close(): Promise<void> {
-    for (const room of this.rooms.values()) for (const members of room.shards) members.clear();
+    for (const room of this.rooms.values()) room.fanout.close();
     await this.sweep();
     const unsubscribe = await this.globalSubscription?.catch(() => undefined);
     await unsubscribe?.().catch(() => undefined);
@@ -228,79 +209,20 @@ export class Hub {
   private room(roomId: string): Room {
     let room = this.rooms.get(roomId);
     if (room) return room;
-    const created: Room = {
-      shards: Array.from({ length: this.options.shards }, () => new Map()),
-      batcher: new RoomBatcher(this.options.batchWindowMs, (messages) =>
-        this.deliver(created, messages).catch((error: unknown) => this.logger.error({ err: error, room: roomId }, 'room delivery failed')),
-      ),
-      subscribed: this.bus.subscribe(roomId, (m) => created.batcher.add(m)),
-      elsewhere: 0,
-    };
+    const fanout = new RoomFanout<Receiver>({
+      windowMs: this.options.batchWindowMs,
+      shards: this.options.shards,
+      windowBudget: this.options.windowBudget,
+      writesPerTurn: WRITES_PER_TURN,
+      onSampled: (count) => (this.stats.sampled += count),
+      onError: (error) => this.logger.error({ err: error, room: roomId }, 'room delivery failed'),
+    });
+    const created: Room = { fanout, subscribed: this.bus.subscribe(roomId, (m) => fanout.add(m)), elsewhere: 0 };
     // A failed subscription is dropped so the next join tries again.
     created.subscribed.catch(() => {
       if (this.rooms.get(roomId) === created) this.rooms.delete(roomId);
     });
     this.rooms.set(roomId, created);
     return created;
-  }
-
-  /**
-   * One window of a room. Messages for the whole room are budgeted once and
-   * serialised once for every shard that has nothing of its own; a shard
-   * with shard-targeted messages gets its own budgeted list. Messages for
-   * one user (range user/anchor) go only to that user's connections. A big
-   * room yields every WRITES_PER_TURN members; the batcher holds the room's
-   * next window until this one is written.
-   */
-  private async deliver(room: Room, messages: RoomMessage[]): Promise<void> {
-    let roomWide: RoomMessage[] = messages;
-    let byShard: Map<number, RoomMessage[]> | undefined;
-    let personal: RoomMessage[] | undefined;
-    if (messages.some((m) => m.range !== undefined)) {
-      roomWide = [];
-      for (const m of messages) {
-        if (m.range === undefined) roomWide.push(m);
-        else if (m.range === 'shard') {
-          byShard ??= new Map();
-          const list = byShard.get(m.shard!) ?? [];
-          list.push(m);
-          byShard.set(m.shard!, list);
-        } else (personal ??= []).push(m);
-      }
-    }
-    const first = messages[0]!.seq;
-    const last = messages.at(-1)!.seq;
-    let common: Outgoing | undefined;
-    let written = 0;
-    for (let shard = 0; shard < room.shards.length; shard++) {
-      const members = room.shards[shard]!;
-      if (members.size === 0) continue;
-      const own = byShard?.get(shard);
-      let out: Outgoing;
-      if (own) out = this.budgeted(mergeBySeq(roomWide, own));
-      else out = common ??= this.budgeted(roomWide);
-      for (const [receiver, member] of members) {
-        if (++written % WRITES_PER_TURN === 0) await nextTurn();
-        if (member.held) {
-          member.held.push(...messages);
-        } else if (personal && receiver.uid !== undefined && personal.some((m) => m.to === receiver.uid)) {
-          const mine = mergeBySeq(out.messages, personal.filter((m) => m.to === receiver.uid));
-          const fresh = mine.filter((m) => m.seq > member.sentThrough);
-          if (fresh.length > 0) receiver.deliver(new Outgoing(fresh));
-        } else if (member.sentThrough < first) {
-          if (out.count > 0) receiver.deliver(out);
-        } else if (member.sentThrough < last) {
-          // Straddles the resume: this member alone gets the newer part.
-          const fresh = out.messages.filter((m) => m.seq > member.sentThrough);
-          if (fresh.length > 0) receiver.deliver(new Outgoing(fresh));
-        }
-      }
-    }
-  }
-
-  private budgeted(messages: RoomMessage[]): Outgoing {
-    const { kept, sampled } = applyBudget(messages, this.options.windowBudget);
-    this.stats.sampled += sampled;
-    return new Outgoing(kept);
   }
 }
