@@ -18,7 +18,8 @@
 //
 // BENCH_GIFTS (20000), BENCH_CONNECTIONS (64, also the in-process in-flight
 // count), BENCH_LOADGENS (1 process), BENCH_CPU_PROF=<dir> (write a
-// --cpu-prof profile of each magi server process there).
+// --cpu-prof profile of each magi server process there), BENCH_ONLY=redis-http
+// (while iterating: only the Redis engine over HTTP, after the baselines).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,7 @@ const GIFTS = Number(process.env.BENCH_GIFTS ?? 20_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const LOADGENS = Number(process.env.BENCH_LOADGENS ?? 1);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const ONLY_REDIS_HTTP = process.env.BENCH_ONLY === 'redis-http';
 const KEY = 'magi-bench-internal-key-0123456789';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -284,11 +286,11 @@ console.log(`magi burst: ${GIFTS} gifts from ${SENDERS} senders into one room; $
 await incBaseline();
 bareHttpRate = await httpBaseline("a bare Node HTTP server (the load generator's ceiling)", BARE_SERVER);
 kitFloorRate = await httpBaseline('a kit service app with the send route and no store (the kit floor)', KIT_FLOOR);
-const engines: Engine[] = [{ name: 'embedded (memory + nedb)' }];
+const engines: Engine[] = ONLY_REDIS_HTTP ? [] : [{ name: 'embedded (memory + nedb)' }];
 if (await redisAnswers()) engines.push({ name: 'Redis + nedb', redisPrefix: `bench:magi:${process.pid}:` });
 else console.log(`Redis engine skipped: nothing answers at ${REDIS_URL}`);
 for (const engine of engines) {
-  await inProcess(engine, villa.url);
+  if (!ONLY_REDIS_HTTP) await inProcess(engine, villa.url);
   if (engine.redisPrefix) await deleteRedisKeys(REDIS_URL, engine.redisPrefix);
   await overHttp(engine, villa.url);
   if (engine.redisPrefix) await deleteRedisKeys(REDIS_URL, engine.redisPrefix);

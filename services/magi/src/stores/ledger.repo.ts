@@ -1,16 +1,18 @@
 // The ledger: one document per transaction (LedgerDoc), written once and never
 // changed except for the record of later steps (the broadcast flag). Several
 // indexes serve the queries instead of copies of the data: by sender, receiver,
-// wallet, room and gift (each with seq for cursor order on MongoDB), by time,
-// and the outbox of gifts not yet broadcast. `_id` (the transaction id) and
-// `seq` are unique: a flush retried, or run by two processes at once, stores
-// each entry once, and a seq clash (Redis lost its state) is an error.
-// Written once in MongoDB's query language: the embedded store and MongoDB
-// run the same code.
+// wallet, room and gift (each a single key that sorts like (value, seq), see
+// ledger.format.ts), by time, and the outbox of gifts not yet broadcast.
+// `_id` (the transaction id) and `seq` are unique: a flush retried, or run by
+// two processes at once, stores each entry once, and a seq clash (Redis lost
+// its state) is an error. Written once in MongoDB's query language: the
+// embedded store and MongoDB run the same code.
 import { DuplicateKeyError, type Collection, type DocumentStore, type Filter } from '@bamboo/engines';
 import type { LedgerDoc, LedgerEntry } from '../ledger/entry.js';
+import { DIMENSIONS, fromStored, sortKeyField, sortKeyRange, toStored, type LedgerDimension, type StoredDoc } from './ledger.format.js';
+import { migrateLedger } from './ledger.migrate.js';
 
-export type LedgerDimension = 'fromUid' | 'toUid' | 'roomId' | 'giftId' | 'uid';
+export type { LedgerDimension } from './ledger.format.js';
 
 export interface LedgerQuery {
   /** One dimension to filter on; omitted means every transaction (within the time range). */
@@ -24,32 +26,22 @@ export interface LedgerQuery {
   limit: number;
 }
 
-export class LedgerRepo {
-  private readonly docs: Collection<LedgerDoc>;
-  private readonly kind: DocumentStore['kind'];
+/** The collection of this format; the one before (compound indexes) was `ledger` and is migrated at init. */
+const COLLECTION = 'transactions';
 
-  constructor(store: DocumentStore) {
-    this.docs = store.collection<LedgerDoc>('ledger');
-    this.kind = store.kind;
+export class LedgerRepo {
+  private readonly docs: Collection<StoredDoc>;
+
+  constructor(private readonly store: DocumentStore) {
+    this.docs = store.collection<StoredDoc>(COLLECTION);
   }
 
-  /**
-   * On the embedded store (nedb) an index serves a query only when the query
-   * gives every one of its fields an exact value, so {broadcast: false}
-   * never used {broadcast, seq} there and each outbox poll read the whole
-   * ledger: there the flag is indexed alone. The dimension indexes keep the
-   * seq on both engines although nedb's planner does not use them: nedb
-   * rewrites every index of a document it updates (the broadcast flag), and
-   * taking one document out of a key shared by many (a hot room's id alone)
-   * costs as much as that key holds; with the seq it is one tree lookup.
-   */
   async init(): Promise<void> {
     await this.docs.createIndex({ seq: 1 }, { unique: true });
-    for (const field of ['fromUid', 'toUid', 'roomId', 'giftId', 'uid'] as const) {
-      await this.docs.createIndex({ [field]: 1, seq: -1 }, { sparse: true });
-    }
+    for (const dimension of DIMENSIONS) await this.docs.createIndex({ [sortKeyField(dimension)]: 1 }, { sparse: true });
     await this.docs.createIndex({ at: 1 });
-    await this.docs.createIndex(this.kind === 'mongo' ? { broadcast: 1, seq: 1 } : { broadcast: 1 }, { sparse: true });
+    await this.docs.createIndex({ outbox: 1 }, { sparse: true });
+    await migrateLedger(this.store, (docs) => this.insertStored(docs));
   }
 
   /**
@@ -57,7 +49,10 @@ export class LedgerRepo {
    * processes flushing the same journal): each ends up exactly once.
    */
   async insertIdempotent(entries: LedgerEntry[]): Promise<void> {
-    const docs: LedgerDoc[] = entries.map((e) => (e.kind === 'gift' ? { ...e, broadcast: false } : e));
+    await this.insertStored(entries.map((e) => toStored(e)));
+  }
+
+  private async insertStored(docs: StoredDoc[]): Promise<void> {
     try {
       await this.docs.insertMany(docs);
     } catch (err) {
@@ -75,20 +70,25 @@ export class LedgerRepo {
 
   async query(q: LedgerQuery): Promise<{ items: LedgerDoc[]; next: number | null }> {
     const filter: Filter = {};
-    if (q.by) filter[q.by.field] = q.by.value;
     if (q.kind) filter.kind = q.kind;
     if (q.since !== undefined || q.until !== undefined) {
       filter.at = { ...(q.since !== undefined ? { $gte: q.since } : {}), ...(q.until !== undefined ? { $lt: q.until } : {}) };
     }
-    if (q.beforeSeq !== undefined) filter.seq = { $lt: q.beforeSeq };
-    const items = await this.docs.find(filter, { sort: { seq: -1 }, limit: q.limit + 1 });
-    const page = items.slice(0, q.limit);
+    // The dimension's key goes last: nedb's planner takes the last indexed range it finds.
+    let sort: Record<string, -1> = { seq: -1 };
+    if (q.by) {
+      const field = sortKeyField(q.by.field);
+      filter[field] = sortKeyRange(q.by.value, q.beforeSeq);
+      sort = { [field]: -1 };
+    } else if (q.beforeSeq !== undefined) filter.seq = { $lt: q.beforeSeq };
+    const items = await this.docs.find(filter, { sort, limit: q.limit + 1 });
+    const page = items.slice(0, q.limit).map(fromStored);
     return { items: page, next: items.length > q.limit ? page[page.length - 1]!.seq : null };
   }
 
   /** Entries in seq order after `afterSeq` (reconciliation, restore). */
   async scan(afterSeq: number, limit: number): Promise<LedgerDoc[]> {
-    return this.docs.find({ seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit });
+    return (await this.docs.find({ seq: { $gt: afterSeq } }, { sort: { seq: 1 }, limit })).map(fromStored);
   }
 
   async lastSeq(): Promise<number> {
@@ -98,11 +98,12 @@ export class LedgerRepo {
 
   /** The outbox: gifts whose broadcast homer has not yet accepted, oldest first. */
   async unbroadcast(limit: number): Promise<LedgerDoc[]> {
-    return this.docs.find({ broadcast: false }, { sort: { seq: 1 }, limit });
+    return (await this.docs.find({ outbox: { $gte: 0 } }, { sort: { outbox: 1 }, limit })).map(fromStored);
   }
 
+  /** Records the broadcast step: the flag set and the gift out of the outbox index, in one update. */
   async markBroadcast(ids: string[]): Promise<void> {
-    if (ids.length > 0) await this.docs.updateMany({ _id: { $in: ids } }, { $set: { broadcast: true } });
+    if (ids.length > 0) await this.docs.updateMany({ _id: { $in: ids } }, { $set: { broadcast: true }, $unset: { outbox: '' } });
   }
 
   async count(): Promise<number> {
