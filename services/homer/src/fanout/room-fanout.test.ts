@@ -113,4 +113,19 @@ describe('RoomFanout', () => {
     expect(member.frames[1]).toContain(7);
     expect(sampled).toBe(7);
   });
+
+  it('follows the room when its sequence starts over (a Redis that kept nothing restarted)', async () => {
+    vi.useFakeTimers();
+    const room = fanout({ writesPerTurn: 1_000 });
+    const member = receiver();
+    joinAll(room, [member]);
+    room.add(msg(41));
+    room.add(msg(42));
+    await vi.advanceTimersByTimeAsync(50);
+    room.add(msg(1));
+    await vi.advanceTimersByTimeAsync(50);
+    room.add(msg(2));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(member.frames.flat()).toEqual([41, 42, 1, 2]);
+  });
 });

@@ -67,7 +67,7 @@ export class RoomFanout<R extends RoomReceiver> {
   }
 
   add(message: RoomMessage): void {
-    if (message.seq <= this.head) return; // the bus delivers in sequence order; this one is here already
+    if (message.seq <= this.head) this.restartSequence(message.seq);
     this.log.push(message);
     this.head = message.seq;
     this.schedule();
@@ -111,6 +111,16 @@ export class RoomFanout<R extends RoomReceiver> {
     this.timer = undefined;
     for (const members of this.shards) members.clear();
     this.log = [];
+  }
+
+  // The bus delivers each message once, in sequence order, so a number not
+  // above the last means the room's sequence started over (a Redis that
+  // kept nothing restarted): members are moved back so they get the new
+  // numbers; what the old sequence still had for them is dropped.
+  private restartSequence(seq: number): void {
+    this.head = seq - 1;
+    this.log = [];
+    for (const members of this.shards) for (const member of members.values()) member.sentThrough = Math.min(member.sentThrough, this.head);
   }
 
   // A round under way takes new messages in as it goes and schedules the next when it ends.
