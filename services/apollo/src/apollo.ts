@@ -68,10 +68,10 @@ export function assemble(config: Config, engines: { docs: DocumentStore; hot: Ho
     signed: { directory, nonces: hotNonceStore(hot), box, maxSkewSeconds: config.APOLLO_SIGNED_MAX_SKEW_SECONDS },
   };
   const local = memoryAdmissionStore();
-  // The limits script runs once per forwarded request: on its own connection
-  // with auto-pipelining, the scripts of concurrent requests leave in one
-  // write instead of one each. Its failures surface as 503s or the fallback.
-  const limitsRedis = hot.redis?.duplicate({ enableAutoPipelining: true });
+  // The limits script runs for every forwarded request (a turn's requests in
+  // one call): on its own connection, so it never waits behind other
+  // commands. Its failures surface as 503s or the fallback.
+  const limitsRedis = hot.redis?.duplicate();
   limitsRedis?.on('error', () => {});
   const admission = new FallbackAdmission(limitsRedis ? redisAdmissionStore(limitsRedis) : local, local, limitsRedis, config.APOLLO_LIMITS_RETRY_MS);
   const routes = new LiveRoutes(loadRoutes(config.APOLLO_ROUTES_FILE, config), config, docs, hot);

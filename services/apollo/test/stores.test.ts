@@ -55,6 +55,23 @@ describeRedis('on Redis', (redisUrl) => {
     // Neither refusal took anything: one request left in the bucket, four in the quota.
     expect(await store.admit(request)).toMatchObject({ allowed: true, remaining: 0, quotaRemaining: 3 });
   });
+
+  it('decides each request of one turn on its own, also past one script call', async () => {
+    const hot = await redisHot();
+    const store = redisAdmissionStore(hot.redis!);
+    await hot.set('token:batch-live', '{}', { ttlMs: 60_000 });
+    const rateKey = 'rl:{batch}:read';
+    // 600 asked in one turn (more than one call holds), 300 allowed, in order.
+    const results = await Promise.all(Array.from({ length: 600 }, () => store.admit({ rateKey, limit: 300, windowMs: 60_000 })));
+    expect(results.filter((r) => r.allowed)).toHaveLength(300);
+    expect(results.slice(0, 3).map((r) => r.remaining)).toEqual([299, 298, 297]);
+    const [gone, live] = await Promise.all([
+      store.admit({ rateKey: 'rl:{batch-a}:read', limit: 5, windowMs: 60_000, liveKey: 'token:batch-gone' }),
+      store.admit({ rateKey: 'rl:{batch-b}:read', limit: 5, windowMs: 60_000, liveKey: 'token:batch-live' }),
+    ]);
+    expect(gone).toMatchObject({ allowed: false, reason: 'revoked' });
+    expect(live).toMatchObject({ allowed: true, remaining: 4 });
+  });
 });
 
 const mongoUrl = process.env.MONGO_URL;

@@ -140,18 +140,17 @@ async function liveRecord(deps: OAuthDeps, token: string): Promise<TokenRecord |
  * record saves the lookup.
  */
 export async function principalFromAccessToken(deps: OAuthDeps, token: string, checksLiveness = false): Promise<Principal> {
-  const cached = checksLiveness ? deps.cache?.get(token) : undefined;
+  const { cache } = deps;
+  const cached = checksLiveness ? cache?.get(token) : undefined;
   if (cached) {
-    const client = await deps.directory.get(cached.clientId);
-    if (client && !client.disabled) {
-      const principal: Principal = { method: 'oauth', clientId: cached.clientId, scopes: cached.scopes };
-      return deps.cache!.revokedElsewhere ? { ...principal, liveKey: deps.tokens.liveKey(token) } : principal;
-    }
+    const client = await deps.directory.get(cached.clientId!);
+    if (client && !client.disabled) return cached;
   }
   const record = await liveRecord(deps, token);
   if (!record) throw invalidToken();
-  deps.cache?.set(token, record);
-  return { method: 'oauth', clientId: record.clientId, scopes: record.scopes };
+  const principal: Principal = { method: 'oauth', clientId: record.clientId, scopes: record.scopes };
+  cache?.set(token, record.expiresAt, cache.revokedElsewhere ? { ...principal, liveKey: deps.tokens.liveKey(token) } : principal);
+  return principal;
 }
 
 export const invalidToken = () =>
