@@ -18,7 +18,7 @@
 //
 // BENCH_GIFTS (20000), BENCH_CONNECTIONS (64, also the in-process in-flight
 // count), BENCH_LOADGENS (1 process), BENCH_CPU_PROF=<dir> (write a
-// --cpu-prof profile of each magi server process there), BENCH_ONLY=redis-http
+// --cpu-prof profile of each magi server process and thread there), BENCH_ONLY=redis-http
 // (while iterating: only the Redis engine over HTTP, after the baselines).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -62,6 +62,9 @@ interface Figures {
   refused: Record<string, number>;
   /** CPU time of the server process per request, when it runs apart. */
   cpuUsPerGift?: number;
+  /** Over HTTP: CPU time of the load generator(s) per request, and of Redis per gift (the same two cores). */
+  loadgenCpuUs?: number;
+  redisCpuUs?: number;
 }
 
 interface Report {
@@ -115,14 +118,37 @@ async function loadHttp(origin: string, serverPid: number): Promise<Figures> {
   await Promise.all(generators.map((g) => message(g, 'ready')));
   const done = generators.map((g) => message(g, 'done'));
   const cpuBefore = cpuMicros(serverPid);
+  const redisBefore = await redisCpuMicros();
   for (const g of generators) g.send('go');
   const results = (await Promise.all(done)).map((m) => m.result!);
   const cpu = cpuMicros(serverPid) - cpuBefore;
+  const redisCpu = (await redisCpuMicros()) - redisBefore;
   const statuses: Record<string, number> = {};
   for (const r of results) for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
   const { '201': accepted = 0, ...refused } = statuses;
   const seconds = (Math.max(...results.map((r) => r.endedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
-  return { ...summarize(results.flatMap((r) => r.latenciesMs), seconds, accepted, refused), cpuUsPerGift: cpu / GIFTS };
+  return {
+    ...summarize(results.flatMap((r) => r.latenciesMs), seconds, accepted, refused),
+    cpuUsPerGift: cpu / GIFTS,
+    loadgenCpuUs: results.reduce((sum, r) => sum + r.cpuUs, 0) / GIFTS,
+    redisCpuUs: redisCpu / GIFTS,
+  };
+}
+
+/** CPU time Redis has used so far, in µs (INFO cpu; includes anyone else's use of the same Redis); NaN without Redis. */
+async function redisCpuMicros(): Promise<number> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    const info = await redis.info('cpu');
+    const seconds = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? Number.NaN);
+    return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
+  } catch {
+    return Number.NaN;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** CPU time (user + system) a process has used so far, in µs, from /proc (Linux; USER_HZ 100). */
@@ -202,7 +228,8 @@ async function stopServer(server: { child: ChildProcess; pool: Pool }): Promise<
 
 async function overHttp(engine: Engine, villaUrl: string): Promise<void> {
   const dataDir = await tempDir('magi-bench-http');
-  const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=magi-${engine.redisPrefix ? 'redis' : 'embedded'}-${Date.now()}.cpuprofile`] : [];
+  // One directory per run: each of magi's threads (the ledger thread too) writes its own profile there.
+  const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}/magi-${engine.redisPrefix ? 'redis' : 'embedded'}-${Date.now()}`] : [];
   const server = await startServer([...profile, MAIN], env(engine, dataDir, villaUrl));
   const signed = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const init = signedInit(KEY, path, { method, body });
@@ -253,6 +280,7 @@ function line(f: Figures): string {
   return (
     `${fmt(f.perSecond)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms` +
     (f.cpuUsPerGift === undefined ? '' : `, server CPU ${fmt(f.cpuUsPerGift)} µs/request`) +
+    (f.loadgenCpuUs === undefined ? '' : ` (load generator ${fmt(f.loadgenCpuUs)} µs, Redis ${fmt(f.redisCpuUs ?? Number.NaN)} µs)`) +
     (refused.length > 0 ? `, NOT ACCEPTED: ${refused.join(' ')}` : '')
   );
 }

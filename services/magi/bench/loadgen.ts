@@ -31,6 +31,8 @@ export interface LoadResult {
   /** How many answers per HTTP status (or `error` for a failed request). */
   statuses: Record<string, number>;
   signMs: number;
+  /** CPU time (user + system) this load generator used during the burst, µs. */
+  cpuUs: number;
 }
 
 export const SEND_PATH = '/v1/gifts/sends';
@@ -58,7 +60,7 @@ function prepare(plan: LoadPlan): Prepared[] {
 
 const now = () => performance.timeOrigin + performance.now();
 
-async function burst(pool: Pool, requests: Prepared[], connections: number): Promise<Omit<LoadResult, 'signMs'>> {
+async function burst(pool: Pool, requests: Prepared[], connections: number): Promise<Omit<LoadResult, 'signMs' | 'cpuUs'>> {
   const latenciesMs: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -94,7 +96,10 @@ const requests = prepare(plan);
 const signMs = performance.now() - signStarted;
 process.send!({ type: 'ready' });
 process.once('message', async () => {
-  const result: LoadResult = { ...(await burst(pool, requests, plan.connections)), signMs };
+  const cpu = process.cpuUsage();
+  const figures = await burst(pool, requests, plan.connections);
+  const { user, system } = process.cpuUsage(cpu);
+  const result: LoadResult = { ...figures, signMs, cpuUs: user + system };
   process.send!({ type: 'done', result }, () => {
     void pool.close().then(() => process.exit(0));
   });

@@ -22,6 +22,12 @@ export const configShape = {
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /**
+   * On Redis, run the ledger side (the flush into the ledger, the broadcasts,
+   * the ledger's reads) in a thread of its own, so the HTTP thread only runs
+   * the rules and the bank script. The memory engine always runs it in-thread.
+   */
+  MAGI_LEDGER_THREAD: z.enum(['on', 'off']).default('on'),
   /** How long a send waits for its ledger write before answering 503 (retry with the same requestId). */
   MAGI_COMMIT_TIMEOUT_MS: ms.default(5_000),
   /** Room facts from villa (anchor, category, live session) are cached this long. */

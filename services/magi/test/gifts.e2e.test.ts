@@ -31,7 +31,7 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
     const sendAs = (uid: string, body: Record<string, unknown>) => call(base(), '/v1/gifts/sends', { uid, body });
     const gift = (over: Record<string, unknown> = {}) => ({ requestId: randomUUID(), roomId: 'r1', toUid: 'anchor1', giftId: 'rose', count: 1, ...over });
     const ledgerSize = async () => {
-      await running.magi.flusher.drain();
+      await running.magi.ledger.drain();
       return running.magi.ledger.count();
     };
 
@@ -231,7 +231,7 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         expect(await readJson(changed)).toMatchObject({ version: 2, price: 20 });
         const v1 = await readJson(await call(base(), '/v1/gifts/rose?version=1'));
         expect(v1).toMatchObject({ version: 1, price: 10 });
-        await running.magi.flusher.drain();
+        await running.magi.ledger.drain();
         const page = await readJson(await call(base(), `/v1/gifts/transactions?fromUid=${fan}&limit=1`, { uid: fan }));
         expect(page.items[0]).toMatchObject({ _id: sent._id, unitPrice: 10, giftVersion: 1 });
         await new Promise((r) => setTimeout(r, running.config.MAGI_CATALOG_CACHE_MS + 50));
@@ -254,7 +254,7 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         ] as const) {
           expect((await sendAs(who, gift({ roomId: room, toUid: to, giftId, count }))).status).toBe(201);
         }
-        await running.magi.flusher.drain();
+        await running.magi.ledger.drain();
       });
 
       it('answers queries by sender, receiver, room, gift and time, with a cursor', async () => {

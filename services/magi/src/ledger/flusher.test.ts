@@ -65,7 +65,7 @@ describe('Flusher', () => {
     await flusher.drain();
     expect(await ledger.count()).toBe(4);
     expect(await bank.readJournal(10)).toEqual([]);
-    const report = await reconcile(bank, ledger, flusher);
+    const report = await reconcile(bank, { scan: (after, limit) => ledger.scan(after, limit), drain: () => flusher.drain() });
     expect(report).toMatchObject({ ok: true, entries: 4, differenceCount: 0 });
   });
 

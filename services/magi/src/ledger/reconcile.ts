@@ -6,8 +6,7 @@
 // differences (the figures are exact only for a quiet moment). Summaries can
 // be rebuilt from the ledger (repairSummaries); wallets are only reported.
 import type { Bank, Wallet } from '../stores/bank.js';
-import type { LedgerRepo } from '../stores/ledger.repo.js';
-import type { Flusher } from './flusher.js';
+import type { LedgerSide } from './ledger-side.js';
 import { summaryIncrements } from './summaries.js';
 
 export interface Difference {
@@ -44,11 +43,10 @@ const COUNTERS = ['balance', 'experience', 'weight'] as const;
 
 export async function reconcile(
   bank: Bank,
-  ledger: LedgerRepo,
-  flusher: Flusher,
+  ledger: Pick<LedgerSide, 'drain' | 'scan'>,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
-  await flusher.drain();
+  await ledger.drain();
   const wallets = new Map<string, Wallet>();
   const summaries = new Map<string, Map<string, number>>();
   const wallet = (uid: string): Wallet => {

@@ -5,11 +5,11 @@
 // to start rather than hand out seqs the ledger already holds.
 import type { Bank } from '../stores/bank.js';
 import type { LedgerEntry } from './entry.js';
-import type { LedgerRepo } from '../stores/ledger.repo.js';
+import type { LedgerSide } from './ledger-side.js';
 
 const BATCH = 5_000;
 
-export async function restoreBank(bank: Bank, ledger: LedgerRepo, ttlMs: number): Promise<number> {
+export async function restoreBank(bank: Bank, ledger: Pick<LedgerSide, 'lastSeq' | 'scan'>, ttlMs: number): Promise<number> {
   if (bank.durable) {
     const [inBank, inLedger] = await Promise.all([bank.lastSeq(), ledger.lastSeq()]);
     if (inBank < inLedger) {
