@@ -43,12 +43,15 @@ end
 redis.call('SET', KEYS[7], comboId .. '\\n' .. string.format('%.0f', count), 'PX', ARGV[8])
 for i = 9, #KEYS do
   local at = 13 + (i - 9) * 3
+  local total
   if ARGV[at] == 'zset' then
-    redis.call('ZINCRBY', KEYS[i], ARGV[at + 2], ARGV[at + 1])
+    total = redis.call('ZINCRBY', KEYS[i], ARGV[at + 2], ARGV[at + 1])
   else
-    redis.call('HINCRBY', KEYS[i], ARGV[at + 1], ARGV[at + 2])
+    total = redis.call('HINCRBY', KEYS[i], ARGV[at + 1], ARGV[at + 2])
   end
-  redis.call('SADD', KEYS[8], KEYS[i])
+  -- Only a member's first coins can have created the key (totals only grow):
+  -- list the key then, instead of at every gift.
+  if tonumber(total) == tonumber(ARGV[at + 2]) then redis.call('SADD', KEYS[8], KEYS[i]) end
 end
 local entry = ARGV[10] .. ',"seq":' .. string.format('%.0f', seq) .. ',"comboId":' .. cjson.encode(comboId)
   .. ',"comboCount":' .. string.format('%.0f', count) .. '}'
