@@ -13,7 +13,8 @@
 // naive design would do); the load generator's own ceiling — the same
 // prepared requests answered by a bare Node HTTP server in its own process;
 // and the kit's floor — the same requests answered by a kit service app with
-// magi's send route and schema but no store (kit-floor.ts).
+// magi's send route and schema but no store (kit-floor.ts), on the Hono path
+// and on the kit's direct route (magi's, so the ratio to it).
 // Broadcasting is off here: it runs after the acknowledgement and needs homer.
 //
 // BENCH_GIFTS (20000), BENCH_CONNECTIONS (64, also the in-process in-flight
@@ -248,8 +249,8 @@ async function overHttp(engine: Engine, villaUrl: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
 
-async function httpBaseline(label: string, file: string): Promise<number> {
-  const server = await startServer([...TS_NODE, file], { BAMBOO_INTERNAL_KEY: KEY, INTERNAL_SIGNATURE_MAX_SKEW_MS: '600000' });
+async function httpBaseline(label: string, file: string, env: Record<string, string> = {}): Promise<number> {
+  const server = await startServer([...TS_NODE, file], { BAMBOO_INTERNAL_KEY: KEY, INTERNAL_SIGNATURE_MAX_SKEW_MS: '600000', ...env });
   const figures = await loadHttp(server.origin, server.child.pid!);
   console.log(`baseline: the same ${GIFTS} prepared requests to ${label}: ${line(figures)}`);
   await stopServer(server);
@@ -313,7 +314,10 @@ const villa = await fakeVilla();
 console.log(`magi burst: ${GIFTS} gifts from ${SENDERS} senders into one room; ${CONNECTIONS} in flight (HTTP: connections over ${LOADGENS} load generator process(es))`);
 await incBaseline();
 bareHttpRate = await httpBaseline("a bare Node HTTP server (the load generator's ceiling)", BARE_SERVER);
-kitFloorRate = await httpBaseline('a kit service app with the send route and no store (the kit floor)', KIT_FLOOR);
+await httpBaseline('a kit service app with the send route on the Hono path and no store', KIT_FLOOR);
+kitFloorRate = await httpBaseline("a kit service app with the send route on the kit's direct route, as magi has it, and no store (the kit floor)", KIT_FLOOR, {
+  KIT_FLOOR_ROUTE: 'direct',
+});
 const engines: Engine[] = ONLY_REDIS_HTTP ? [] : [{ name: 'embedded (memory + nedb)' }];
 if (await redisAnswers()) engines.push({ name: 'Redis + nedb', redisPrefix: `bench:magi:${process.pid}:` });
 else console.log(`Redis engine skipped: nothing answers at ${REDIS_URL}`);
