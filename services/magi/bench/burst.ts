@@ -15,11 +15,12 @@
 // and the kit's floor — the same requests answered by a kit service app with
 // magi's send route and schema but no store (kit-floor.ts), on the Hono path
 // and on the kit's direct route (magi's, so the ratio to it).
-// Broadcasting is off here: it runs after the acknowledgement and needs homer.
+// Broadcasting is off unless BENCH_BROADCAST=on: it runs after the acknowledgement.
 //
 // BENCH_GIFTS (20000), BENCH_CONNECTIONS (64, also the in-process in-flight
 // count), BENCH_LOADGENS (1 process), BENCH_CPU_PROF=<dir> (write a
-// --cpu-prof profile of each magi server process and thread there), BENCH_ONLY=redis-http
+// --cpu-prof profile of each magi server process and thread there),
+// BENCH_BROADCAST=on (broadcast every gift to a stand-in homer), BENCH_ONLY=redis-http
 // (while iterating: only the Redis engine over HTTP, after the baselines).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -166,6 +167,17 @@ async function fakeVilla(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
+/** A stand-in homer that accepts every broadcast (BENCH_BROADCAST=on). */
+async function fakeHomer(): Promise<{ url: string; posts: () => number; close(): void }> {
+  let posts = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ seq: ++posts })));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts: () => posts, close: () => server.close() };
+}
+
 interface Engine {
   name: string;
   redisPrefix?: string;
@@ -177,7 +189,7 @@ function env(engine: Engine, dataDir: string, villaUrl: string, port = 0): Recor
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
     VILLA_URL: villaUrl,
-    MAGI_BROADCAST: 'off',
+    ...(homer ? { MAGI_BROADCAST: 'on', HOMER_URL: homer.url } : { MAGI_BROADCAST: 'off' }),
     PORT: String(port),
     // Requests are signed before the burst; on a loaded machine a burst can
     // outlast the default 30 s window. Checking a signature costs the same.
@@ -311,6 +323,7 @@ async function redisAnswers(): Promise<boolean> {
 }
 
 const villa = await fakeVilla();
+const homer = process.env.BENCH_BROADCAST === 'on' ? await fakeHomer() : undefined;
 console.log(`magi burst: ${GIFTS} gifts from ${SENDERS} senders into one room; ${CONNECTIONS} in flight (HTTP: connections over ${LOADGENS} load generator process(es))`);
 await incBaseline();
 bareHttpRate = await httpBaseline("a bare Node HTTP server (the load generator's ceiling)", BARE_SERVER);
@@ -328,4 +341,6 @@ for (const engine of engines) {
   if (engine.redisPrefix) await deleteRedisKeys(REDIS_URL, engine.redisPrefix);
 }
 villa.close();
+if (homer) console.log(`broadcasts posted to the stand-in homer: ${homer.posts()}`);
+homer?.close();
 process.exit(0);
