@@ -3,7 +3,7 @@
 // refused request is never forwarded. Unit tests of the day arithmetic.
 import { describe, expect, it } from 'vitest';
 import { readJson } from '@bamboo/testing';
-import { dayIn } from '../src/limits/day.js';
+import { dayIn, today } from '../src/limits/day.js';
 import { accessToken, admin, fakeService, newClient, startApollo } from './helpers.js';
 
 async function clientWith(url: string, body: Record<string, unknown>) {
@@ -115,6 +115,14 @@ describe('calendar day', () => {
     const at = Date.UTC(2026, 10, 25, 20, 30, 0); // 2026-11-26 04:30 in Shanghai
     expect(dayIn('UTC', at)).toEqual({ date: '2026-11-25', msLeft: 3.5 * 3_600_000 });
     expect(dayIn('Asia/Shanghai', at)).toEqual({ date: '2026-11-26', msLeft: 19.5 * 3_600_000 });
+  });
+
+  it('reuses a day for a second at most, and never past its end', () => {
+    const beforeMidnight = Date.UTC(2026, 10, 25, 23, 59, 59, 500);
+    expect(today('UTC', beforeMidnight)).toEqual({ date: '2026-11-25', msLeft: 500 });
+    expect(today('UTC', beforeMidnight + 200)).toEqual({ date: '2026-11-25', msLeft: 300 });
+    expect(today('UTC', beforeMidnight + 500)).toEqual({ date: '2026-11-26', msLeft: 86_400_000 });
+    expect(today('UTC', beforeMidnight + 1_700)).toEqual({ date: '2026-11-26', msLeft: 86_400_000 - 1_200 });
   });
 });
 

@@ -40,7 +40,9 @@ interface Exchange {
   req: IncomingMessage;
   res: ServerResponse;
   method: string;
-  url: URL;
+  /** The path, dot segments resolved, and the query string (`?…` or empty); URL's getters build a new string at each read. */
+  path: string;
+  query: string;
   requestId: string;
   route?: Route;
   log?: AccessLog;
@@ -65,12 +67,14 @@ class PublicPath {
   async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const incomingId = req.headers[REQUEST_ID_HEADER];
+    // Parsed, so dot segments are resolved before the route is matched.
+    const url = new URL(req.url ?? '/', 'http://apollo');
     const ex: Exchange = {
       req,
       res,
       method: req.method ?? 'GET',
-      // Parsed, so dot segments are resolved before the route is matched.
-      url: new URL(req.url ?? '/', 'http://apollo'),
+      path: url.pathname,
+      query: url.search,
       requestId: acceptOrCreateRequestId(typeof incomingId === 'string' ? incomingId : undefined),
     };
     try {
@@ -82,20 +86,16 @@ class PublicPath {
   }
 
   private async pass(ex: Exchange): Promise<void> {
-    const { apollo, metrics } = this.deps;
+    const { apollo } = this.deps;
     const { config } = apollo;
-    const { method, url } = ex;
-    const route = apollo.routes.match(url.pathname);
-    if (!route) return this.json(ex, 404, errorBody('not_found', `no service at ${url.pathname}`));
+    const { method, path } = ex;
+    const route = apollo.routes.match(path);
+    if (!route) return this.json(ex, 404, errorBody('not_found', `no service at ${path}`));
     const log: AccessLog = { client: 'anonymous', auth: 'anonymous', route: route.prefix, upstream: '-', status: 0, bytesIn: 0 };
     ex.route = route;
     ex.log = log;
-    const refuse = (status: 400 | 401 | 403 | 405 | 413 | 429, code: string, message: string, headers: Record<string, string> = {}) => {
-      metrics.refused.inc({ client: log.client, route: route.prefix, reason: code });
-      this.json(ex, status, errorBody(code, message), headers);
-    };
     if (!route.methods.includes(method as never)) {
-      return refuse(405, 'method_not_allowed', `${method} is not allowed on ${route.prefix}`, { allow: route.methods.join(', ') });
+      return this.refuse(ex, 405, 'method_not_allowed', `${method} is not allowed on ${route.prefix}`, { allow: route.methods.join(', ') });
     }
 
     let body: Buffer | undefined;
@@ -103,7 +103,7 @@ class PublicPath {
       const ownLimit = route.maxBodyBytes !== undefined && route.maxBodyBytes < config.APOLLO_MAX_BODY_BYTES;
       const maxBytes = ownLimit ? route.maxBodyBytes! : config.APOLLO_MAX_BODY_BYTES;
       const read = await readRequestBody(ex.req, maxBytes);
-      if (read === 'too_large') return refuse(413, 'payload_too_large', `body over ${maxBytes} bytes${ownLimit ? ` for ${route.prefix}` : ''}`);
+      if (read === 'too_large') return this.refuse(ex, 413, 'payload_too_large', `body over ${maxBytes} bytes${ownLimit ? ` for ${route.prefix}` : ''}`);
       body = read;
     }
     log.bytesIn = body?.byteLength ?? 0;
@@ -111,10 +111,10 @@ class PublicPath {
     let principal: Principal;
     try {
       // A cached access token's liveness is checked with the limits below.
-      principal = await authenticate(apollo.auth, { method, path: url.pathname, query: url.search, headers: headerReader(ex.req), body }, true);
+      principal = await authenticate(apollo.auth, { method, path, query: ex.query, headers: headerReader(ex.req), body }, true);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
-      return refuse(error.status, error.code, error.message, { 'www-authenticate': error.challenge });
+      return this.refuse(ex, error.status, error.code, error.message, { 'www-authenticate': error.challenge });
     }
     log.client = principal.clientId ?? (principal.userId ? `user:${principal.userId}` : 'anonymous');
     log.auth = principal.method;
@@ -123,26 +123,26 @@ class PublicPath {
     const needsClient = route.auth === 'required' || (route.auth === 'writes' && isWrite);
     if (needsClient && principal.method === 'anonymous') {
       const what = route.auth === 'required' ? 'every call' : 'writes';
-      return refuse(401, 'unauthorized', `${what} on ${route.prefix} need an access token, a user token or a signed request`, {
+      return this.refuse(ex, 401, 'unauthorized', `${what} on ${route.prefix} need an access token, a user token or a signed request`, {
         'www-authenticate': 'Bearer realm="bamboo"',
       });
     }
-    const missing = isWrite ? route.writeScopes.filter((s) => !principal.scopes.includes(s)) : [];
-    if (missing.length > 0) {
-      return refuse(403, 'insufficient_scope', `this call needs the scope ${missing.join(' ')}`, {
+    if (isWrite && route.writeScopes.some((s) => !principal.scopes.includes(s))) {
+      const missing = route.writeScopes.filter((s) => !principal.scopes.includes(s));
+      return this.refuse(ex, 403, 'insufficient_scope', `this call needs the scope ${missing.join(' ')}`, {
         'www-authenticate': `Bearer realm="bamboo", error="insufficient_scope", scope="${route.writeScopes.join(' ')}"`,
       });
     }
 
     const decision = await apollo.limits.admit(await this.subjectFor(ex, principal, route, isWrite));
     if (!decision.allowed && decision.code === 'token_revoked') {
-      return refuse(401, 'invalid_token', decision.message, { 'www-authenticate': bearerChallenge('invalid_token', decision.message) });
+      return this.refuse(ex, 401, 'invalid_token', decision.message, { 'www-authenticate': bearerChallenge('invalid_token', decision.message) });
     }
-    if (!decision.allowed) return refuse(429, decision.code, decision.message, decision.headers);
+    if (!decision.allowed) return this.refuse(ex, 429, decision.code, decision.message, decision.headers);
     try {
       const { answer, upstream } = await apollo.proxy.forward(route, {
         method,
-        pathWithQuery: url.pathname + url.search,
+        pathWithQuery: ex.query ? path + ex.query : path,
         headers: ex.req.headers,
         body,
         requestId: ex.requestId,
@@ -151,11 +151,17 @@ class PublicPath {
       });
       log.upstream = upstream;
       const { headers } = answer;
-      for (const name in decision.headers) setHeader(headers, name.toLowerCase(), decision.headers[name]!);
+      for (const name in decision.headers) setHeader(headers, name, decision.headers[name]!);
       await this.send(ex, answer.status, headers, answer.body);
     } finally {
       decision.release();
     }
+  }
+
+  /** A refusal before forwarding: counted per client and reason, answered in the kit's error shape. */
+  private refuse(ex: Exchange, status: 400 | 401 | 403 | 405 | 413 | 429, code: string, message: string, headers?: Record<string, string>): void {
+    this.deps.metrics.refused.inc({ client: ex.log!.client, route: ex.route!.prefix, reason: code });
+    this.json(ex, status, errorBody(code, message), headers);
   }
 
   /** Whose limits apply: the client's (also for its users' tokens), else the caller's address. */
@@ -188,10 +194,11 @@ class PublicPath {
     else await pipeline(body, ex.res);
   }
 
-  private json(ex: Exchange, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  /** `headers`: lower-case names. */
+  private json(ex: Exchange, status: number, payload: unknown, headers?: Record<string, string>): void {
     const text = JSON.stringify(payload);
     const all: Headers = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
-    for (const name in headers) all.push(name.toLowerCase(), headers[name]!);
+    for (const name in headers) all.push(name, headers[name]!);
     void this.send(ex, status, all, text);
   }
 
@@ -223,7 +230,7 @@ class PublicPath {
       metrics.latency.observe(labels, seconds);
     }
     const log = () => logger.child({ reqId: ex.requestId });
-    recordRequest(http, log, logger, { method: ex.method, route: ROUTE_LABEL, path: ex.url.pathname, status, seconds, logFields: ex.log });
+    recordRequest(http, log, logger, { method: ex.method, route: ROUTE_LABEL, path: ex.path, status, seconds, logFields: ex.log });
   }
 }
 

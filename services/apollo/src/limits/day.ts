@@ -34,6 +34,23 @@ export function dayIn(timeZone: string, nowMs: number = Date.now()): Day {
   return { date: `${parts.year}-${parts.month}-${parts.day}`, msLeft: 86_400_000 - elapsed };
 }
 
+// The day of a zone, reused for up to a second: formatting a date is the
+// dearest step of a quota check, and every request with a quota asks.
+const REUSE_MS = 1_000;
+const recent = new Map<string, { date: string; endsAt: number; until: number }>();
+
+/** dayIn(timeZone) for now, from a result at most a second old (msLeft still exact). */
+export function today(timeZone: string, nowMs: number = Date.now()): Day {
+  let kept = recent.get(timeZone);
+  if (!kept || nowMs >= kept.until || nowMs < kept.until - REUSE_MS) {
+    const day = dayIn(timeZone, nowMs);
+    const endsAt = nowMs + day.msLeft;
+    kept = { date: day.date, endsAt, until: Math.min(nowMs + REUSE_MS, endsAt) };
+    recent.set(timeZone, kept);
+  }
+  return { date: kept.date, msLeft: kept.endsAt - nowMs };
+}
+
 /** Throws unless `timeZone` is an IANA zone this runtime knows (for config). */
 export function isTimeZone(timeZone: string): boolean {
   try {

@@ -3,7 +3,7 @@
 // Answers with the IETF RateLimit headers, and Retry-After on refusals.
 import type { Limit } from '../clients/client.js';
 import type { AdmissionStore } from '../stores/admission.js';
-import { dayIn } from './day.js';
+import { today } from './day.js';
 
 export interface Subject {
   /** The client id, or `anon:<ip>` for anonymous callers. */
@@ -16,6 +16,7 @@ export interface Subject {
   liveKey?: string;
 }
 
+/** `headers`: lower-case names (as node and undici carry them), so nothing is case-folded per request. */
 export type Decision =
   | { allowed: true; headers: Record<string, string>; release: () => void }
   | {
@@ -41,7 +42,7 @@ export class Limits {
         allowed: false,
         code: 'concurrency_limit',
         message: `${subject.concurrency} requests of this client are already in flight`,
-        headers: { 'Retry-After': '1' },
+        headers: { 'retry-after': '1' },
       };
     }
     this.inFlight.set(subject.key, running + 1);
@@ -54,7 +55,7 @@ export class Limits {
       else this.inFlight.delete(subject.key);
     };
     try {
-      const day = subject.quotaPerDay === null ? undefined : dayIn(this.timeZone);
+      const day = subject.quotaPerDay === null ? undefined : today(this.timeZone);
       // The hash tag keeps a client's keys in one Redis Cluster slot (one script).
       // The limit is part of the bucket, so a changed limit applies at once.
       const tag = `{${subject.key}}`;
@@ -69,11 +70,11 @@ export class Limits {
         ...(subject.liveKey ? { liveKey: subject.liveKey } : {}),
       });
       const headers: Record<string, string> = {
-        'RateLimit-Limit': String(subject.limit.limit),
-        'RateLimit-Remaining': String(Math.max(0, result.remaining)),
-        'RateLimit-Reset': String(Math.ceil(result.resetMs / 1000)),
+        'ratelimit-limit': String(subject.limit.limit),
+        'ratelimit-remaining': String(Math.max(0, result.remaining)),
+        'ratelimit-reset': String(Math.ceil(result.resetMs / 1000)),
       };
-      if (result.quotaRemaining !== undefined) headers['X-Quota-Remaining'] = String(result.quotaRemaining);
+      if (result.quotaRemaining !== undefined) headers['x-quota-remaining'] = String(result.quotaRemaining);
       if (result.allowed) return { allowed: true, headers, release };
       release();
       if (result.reason === 'revoked') return { allowed: false, code: 'token_revoked', message: 'access token is unknown, expired or revoked', headers: {} };
@@ -82,14 +83,14 @@ export class Limits {
           allowed: false,
           code: 'quota_exceeded',
           message: `daily quota of ${subject.quotaPerDay} requests used up`,
-          headers: { ...headers, 'X-Quota-Remaining': '0', 'Retry-After': String(Math.max(1, Math.ceil((day?.msLeft ?? 0) / 1000))) },
+          headers: { ...headers, 'x-quota-remaining': '0', 'retry-after': String(Math.max(1, Math.ceil((day?.msLeft ?? 0) / 1000))) },
         };
       }
       return {
         allowed: false,
         code: 'rate_limited',
         message: `over ${subject.limit.limit} requests per ${subject.limit.windowSeconds} s for ${subject.group}`,
-        headers: { ...headers, 'Retry-After': String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
+        headers: { ...headers, 'retry-after': String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))) },
       };
     } catch (error) {
       release();

@@ -33,11 +33,20 @@ export type { UpstreamAnswer } from './upstream-call.js';
 const FORWARDED_FOR = 'x-forwarded-for';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'host'];
 /**
- * Never forwarded: spoofable identity and client address (apollo is the edge
- * and sets its own), the caller's credentials (services get the identity
- * instead), and the length undici sets from the body.
+ * Never forwarded as the caller sent them: spoofable identity and client
+ * address (apollo is the edge and sets its own), the caller's credentials
+ * (services get the identity instead), the request id (apollo sends the one
+ * it accepted or made), and the length undici sets from the body.
  */
-const STRIPPED = new Set([...HOP_BY_HOP, ...IDENTITY_HEADERS, 'authorization', 'content-length', FORWARDED_FOR, ...Object.values(SIGNED_HEADERS)]);
+const STRIPPED = new Set([
+  ...HOP_BY_HOP,
+  ...IDENTITY_HEADERS,
+  'authorization',
+  'content-length',
+  FORWARDED_FOR,
+  REQUEST_ID_HEADER,
+  ...Object.values(SIGNED_HEADERS),
+]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 export interface ForwardInput {
@@ -139,25 +148,28 @@ export class Proxy {
     return pool;
   }
 
-  private async send(upstream: string, route: Route, input: ForwardInput): Promise<UpstreamAnswer> {
-    const headers: Record<string, string | string[]> = {};
-    for (const name in input.headers) {
-      const value = input.headers[name];
-      if (value !== undefined && !STRIPPED.has(name)) headers[name] = value;
+  private send(upstream: string, route: Route, input: ForwardInput): Promise<UpstreamAnswer> {
+    // One flat [name, value, ...] list, as undici takes it: no header object
+    // to build, merge and walk again per request.
+    const headers: string[] = [];
+    const incoming = input.headers;
+    for (const name in incoming) {
+      const value = incoming[name];
+      if (value === undefined || STRIPPED.has(name)) continue;
+      if (typeof value === 'string') headers.push(name, value);
+      else for (const each of value) headers.push(name, each);
     }
-    Object.assign(
-      headers,
-      identityHeaders(input.identity),
-      signatureHeaders(this.internalKey, {
-        method: input.method,
-        pathWithQuery: input.pathWithQuery,
-        body: input.body,
-        caller: 'apollo',
-        timestampMs: Date.now(),
-      }),
-      { [REQUEST_ID_HEADER]: input.requestId },
-      input.clientAddress ? { [FORWARDED_FOR]: input.clientAddress } : {},
-    );
+    pushAll(headers, identityHeaders(input.identity));
+    const signature = signatureHeaders(this.internalKey, {
+      method: input.method,
+      pathWithQuery: input.pathWithQuery,
+      body: input.body,
+      caller: 'apollo',
+      timestampMs: Date.now(),
+    });
+    pushAll(headers, signature);
+    headers.push(REQUEST_ID_HEADER, input.requestId);
+    if (input.clientAddress) headers.push(FORWARDED_FOR, input.clientAddress);
     return callUpstream(this.pool(upstream), {
       method: input.method as 'GET',
       path: input.pathWithQuery,
@@ -167,6 +179,10 @@ export class Proxy {
       bodyTimeout: route.timeoutMs,
     });
   }
+}
+
+function pushAll(list: string[], headers: Record<string, string>): void {
+  for (const name in headers) list.push(name, headers[name]!);
 }
 
 function translate(route: Route, error: unknown): Error {
