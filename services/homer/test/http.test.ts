@@ -91,6 +91,26 @@ describe('HTTP API', () => {
     expect(got.filter((m) => m.body.giftId === 'rocket').map((m) => m.seq)).toEqual([first.body.seq, next.body.seq]);
   });
 
+  it('implements POST /internal/broadcast/rooms: many broadcasts in one call, each once, none if one is bad', async () => {
+    const key = `batch-${Date.now()}`;
+    const gift = (n: number) => ({ roomId: '42', type: 'gift', priority: 'high', body: { giftId: 'batch', n }, idempotencyKey: `${key}-${n}` });
+    const before = (await history('42')).lastSeq;
+    const bad = await post(node, '/internal/broadcast/rooms', { messages: [gift(1), { ...gift(2), shard: 1 }] }, { caller: 'magi' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('messages[1].shard');
+    expect((await post(node, '/internal/broadcast/rooms', { messages: [] })).status).toBe(400);
+    expect((await history('42')).lastSeq).toBe(before); // nothing published
+
+    const first = await post(node, '/internal/broadcast/rooms', { messages: [gift(1), gift(2), gift(3)] }, { caller: 'magi' });
+    expect(first.status).toBe(202);
+    expect(first.body.seqs).toHaveLength(3);
+    // A retried batch (one more message in it) publishes only what is new.
+    const retry = await post(node, '/internal/broadcast/rooms', { messages: [gift(1), gift(2), gift(3), gift(4)] }, { caller: 'magi' });
+    expect(retry.body.seqs.slice(0, 3)).toEqual(first.body.seqs);
+    await eventually(() => got.filter((m) => m.body.giftId === 'batch').length === 4, 'the four gifts');
+    expect(got.filter((m) => m.body.giftId === 'batch').map((m) => m.body.n)).toEqual([1, 2, 3, 4]);
+  });
+
   it('refuses unsigned and malformed broadcasts', async () => {
     const unsigned = await fetch(`${node.url}/internal/broadcast/room`, {
       method: 'POST',

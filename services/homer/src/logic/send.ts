@@ -119,12 +119,43 @@ async function targetFor(deps: BroadcastDeps, room: string, message: Broadcast):
 export async function broadcast(deps: BroadcastDeps, room: string, message: Broadcast): Promise<RoomMessage> {
   if (room !== GLOBAL_ROOM && !ROOM_ID.test(room)) throw new ValidationError('json.roomId: not a room id');
   const target = await targetFor(deps, room, message);
-  const { message: published } = await deps.bus.publish(room, {
+  return (await deps.bus.publish(room, draftOf(message, target))).message;
+}
+
+function draftOf(message: Broadcast, target: Target): Draft {
+  return {
     type: message.type,
     priority: message.priority ?? defaultPriority(message.type),
     body: message.body,
     idempotencyKey: `svc:${message.idempotencyKey}`,
     ...target,
-  });
-  return published;
+  };
+}
+
+/** A room broadcast as sent in a batch: the room with the message. */
+export interface RoomBroadcast extends Broadcast {
+  roomId: string;
+}
+
+/**
+ * Many room broadcasts at once (magi's gifts under a burst): every message is
+ * checked before any is published, so bad input changes nothing; then each
+ * is published as by `broadcast` (its own sequence number and idempotency
+ * key). If the store fails part-way, the caller retries the whole batch and
+ * the keys keep the published ones from going out twice.
+ */
+export async function broadcastMany(deps: BroadcastDeps, messages: readonly RoomBroadcast[]): Promise<RoomMessage[]> {
+  const targets = await Promise.all(
+    messages.map(async (message, i) => {
+      try {
+        if (!ROOM_ID.test(message.roomId)) throw new ValidationError('json.roomId: not a room id');
+        return await targetFor(deps, message.roomId, message);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(error.message.replace(/^json\./, `json.messages[${i}].`));
+        throw error;
+      }
+    }),
+  );
+  const published = await Promise.all(messages.map((message, i) => deps.bus.publish(message.roomId, draftOf(message, targets[i]!))));
+  return published.map((p) => p.message);
 }

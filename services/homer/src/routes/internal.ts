@@ -3,11 +3,11 @@
 // one user, and the admin actions (kick a user, close a room's connections,
 // look at an inbox).
 import { createRoute, z, ErrorSchema, type ServiceApp } from '@bamboo/kit';
-import { broadcast } from '../logic/send.js';
+import { broadcast, broadcastMany } from '../logic/send.js';
 import { sendUnicast } from '../logic/unicast.js';
 import { GLOBAL_ROOM } from '../stores/room-bus.js';
 import type { HomerContext } from './context.js';
-import { BroadcastSchema, RoomId, UnicastMessageSchema, UnicastSchema, UserId, json } from './schemas.js';
+import { BroadcastSchema, MAX_BROADCAST_BATCH, RoomId, UnicastMessageSchema, UnicastSchema, UserId, json } from './schemas.js';
 
 const accepted = json(z.object({ seq: z.number().int() }), 'accepted; a repeated idempotencyKey returns the first seq');
 const errors = {
@@ -35,6 +35,26 @@ export function internalRoutes(app: ServiceApp, ctx: HomerContext): void {
       const published = await broadcast(broadcastDeps, roomId, message);
       ctx.stats.received.room++;
       return c.json({ seq: published.seq }, 202);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/internal/broadcast/rooms',
+      tags: ['internal'],
+      summary: `Up to ${MAX_BROADCAST_BATCH} room broadcasts in one call, each once per idempotencyKey; all checked before any is published`,
+      request: body(z.object({ messages: z.array(BroadcastSchema.extend({ roomId: RoomId })).min(1).max(MAX_BROADCAST_BATCH) })),
+      responses: {
+        202: json(z.object({ seqs: z.array(z.number().int()) }), 'all accepted, seqs in the order sent; a repeated idempotencyKey returns its first seq'),
+        ...errors,
+        404: json(ErrorSchema, 'range anchor: no such room'),
+      },
+    }),
+    async (c) => {
+      const published = await broadcastMany(broadcastDeps, c.req.valid('json').messages);
+      ctx.stats.received.room += published.length;
+      return c.json({ seqs: published.map((m) => m.seq) }, 202);
     },
   );
 

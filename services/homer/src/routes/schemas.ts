@@ -32,6 +32,9 @@ export const UserId = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'a user id is 
 const Type = z.enum(['gift', 'system', 'chat']);
 const Priority = z.enum(['high', 'normal', 'low']).optional().openapi({ description: 'default: normal for chat, high otherwise' });
 
+/** Room broadcasts per call of POST /internal/broadcast/rooms. */
+export const MAX_BROADCAST_BATCH = 500;
+
 export const BroadcastSchema = z.object({
   type: Type,
   priority: Priority,
