@@ -167,12 +167,19 @@ async function fakeVilla(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
 
-/** A stand-in homer that accepts every broadcast (BENCH_BROADCAST=on). */
+/** A stand-in homer that accepts every broadcast, one per call or a batch (BENCH_BROADCAST=on); `posts` counts gifts. */
 async function fakeHomer(): Promise<{ url: string; posts: () => number; close(): void }> {
   let posts = 0;
   const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ seq: ++posts })));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const answer =
+        req.url === '/internal/broadcast/rooms'
+          ? { seqs: (JSON.parse(Buffer.concat(chunks).toString()) as { messages: unknown[] }).messages.map(() => ++posts) }
+          : { seq: ++posts };
+      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posts: () => posts, close: () => server.close() };

@@ -332,6 +332,19 @@ function suite(engine: string, engineEnv: () => Promise<{ env: Record<string, st
         await until(() => homer.delivered.has(`gift:${tx._id}`), 'the delayed broadcast', 60_000);
       });
 
+      it('sends the others one by one when homer refuses a batch, and when homer has no batch route', async () => {
+        const bad = await readJson(await sendAs(a, gift()));
+        homer.state.refused.add(`gift:${bad._id}`);
+        const good = await readJson(await sendAs(a, gift()));
+        await until(() => homer.delivered.has(`gift:${good._id}`), 'the good gift despite the bad one', 60_000);
+        expect(homer.delivered.has(`gift:${bad._id}`)).toBe(false);
+        homer.state.refused.clear();
+        homer.state.batches = false;
+        const old = await readJson(await sendAs(a, gift()));
+        await until(() => homer.delivered.has(`gift:${bad._id}`) && homer.delivered.has(`gift:${old._id}`), 'broadcasts to an older homer', 60_000);
+        homer.state.batches = true;
+      });
+
       it('reconciles: counters and summaries equal the ledger', async () => {
         const report = await readJson(await call(base(), '/v1/gifts/reconciliation', admin));
         expect(report).toMatchObject({ ok: true, differenceCount: 0, differences: [] });

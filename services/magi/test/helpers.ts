@@ -43,19 +43,31 @@ export interface Broadcast {
   idempotencyKey: string;
 }
 
-/** A homer that delivers each idempotencyKey once; `failing` makes it answer 503. */
+/**
+ * A homer that delivers each idempotencyKey once, one per call or many
+ * (`/internal/broadcast/rooms`, all or none); `failing` makes it answer 503,
+ * `refused` keys get 400, `batches: false` is a homer without the batch route.
+ */
 export async function fakeHomer() {
   const delivered = new Map<string, Broadcast & { seq: number }>();
-  const state = { failing: false, posts: 0 };
-  const server = await serve(async (req, res) => {
-    const body = JSON.parse(await read(req)) as Broadcast;
-    state.posts++;
-    if (state.failing) return send(res, 503, { error: { code: 'unavailable', message: 'homer down' } });
+  const state = { failing: false, posts: 0, batches: true, refused: new Set<string>() };
+  const deliver = (body: Broadcast): number => {
     const seen = delivered.get(body.idempotencyKey);
-    if (seen) return send(res, 202, { seq: seen.seq });
+    if (seen) return seen.seq;
     const seq = delivered.size + 1;
     delivered.set(body.idempotencyKey, { ...body, seq });
-    send(res, 202, { seq });
+    return seq;
+  };
+  const server = await serve(async (req, res) => {
+    const body = JSON.parse(await read(req)) as Broadcast & { messages?: Broadcast[] };
+    const batch = req.url === '/internal/broadcast/rooms';
+    if (batch && !state.batches) return send(res, 404, { error: { code: 'not_found', message: 'no such route' } });
+    state.posts++;
+    if (state.failing) return send(res, 503, { error: { code: 'unavailable', message: 'homer down' } });
+    const messages = batch ? body.messages! : [body];
+    if (messages.some((m) => state.refused.has(m.idempotencyKey))) return send(res, 400, { error: { code: 'invalid_input', message: 'refused' } });
+    const seqs = messages.map(deliver);
+    send(res, 202, batch ? { seqs } : { seq: seqs[0] });
   });
   return { ...server, delivered, state };
 }

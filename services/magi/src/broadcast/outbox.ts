@@ -1,11 +1,14 @@
 // The gift broadcast, at least once: the ledger is the outbox. Every gift is
-// stored with broadcast:false; this loop posts the oldest ones to homer
-// (POST /internal/broadcast/room, idempotencyKey `gift:<txId>`, which homer
-// delivers once however often it is posted) and flags those homer accepted.
-// A crash between the post and the flag means one more post, never a lost or
-// doubled message in the room. Combos travel as comboId + running comboCount:
+// stored with broadcast:false; this loop posts the oldest ones to homer in
+// one call (POST /internal/broadcast/rooms, each with idempotencyKey
+// `gift:<txId>`, which homer delivers once however often it is posted) and
+// flags those homer accepted. A crash between the post and the flag means one
+// more post, never a lost or doubled message in the room. A batch homer
+// refuses as bad input (or an older homer without the batch route) is sent
+// one gift per call (POST /internal/broadcast/room), so one bad gift does not
+// hold the others back. Combos travel as comboId + running comboCount:
 // clients show one combo message per comboId.
-import { z, type Logger, type ServiceClient } from '@bamboo/kit';
+import { AppError, z, type Logger, type ServiceClient } from '@bamboo/kit';
 import type { GiftEntry, LedgerDoc } from '../ledger/entry.js';
 import type { LedgerRepo } from '../stores/ledger.repo.js';
 import { Loop } from '../util/loop.js';
@@ -19,6 +22,7 @@ export interface BroadcasterOptions {
 const BATCH = 200;
 const MAX_BACKOFF_MS = 5_000;
 const Accepted = z.object({ seq: z.number() });
+const AcceptedAll = z.object({ seqs: z.array(z.number()) });
 
 export function broadcastBody(gift: GiftEntry): Record<string, unknown> {
   return {
@@ -69,6 +73,18 @@ export class Broadcaster {
   /** One pass over the outbox; returns how many gifts homer accepted. */
   async sendOnce(): Promise<number> {
     const pending = (await this.ledger.unbroadcast(BATCH)) as Array<LedgerDoc & GiftEntry>;
+    if (pending.length === 0) return 0;
+    try {
+      await this.homer.call('POST', '/internal/broadcast/rooms', { body: { messages: pending.map(message) }, schema: AcceptedAll });
+      await this.ledger.markBroadcast(pending.map((gift) => gift._id));
+      return pending.length;
+    } catch (error) {
+      if (!(error instanceof AppError && error.status >= 400 && error.status < 500)) throw error;
+      return this.sendOneByOne(pending);
+    }
+  }
+
+  private async sendOneByOne(pending: Array<LedgerDoc & GiftEntry>): Promise<number> {
     const accepted: string[] = [];
     let failed: unknown;
     for (let i = 0; i < pending.length; i += this.options.concurrency) {
@@ -82,16 +98,11 @@ export class Broadcaster {
   }
 
   private post(gift: GiftEntry): Promise<unknown> {
-    return this.homer.call('POST', '/internal/broadcast/room', {
-      body: {
-        roomId: gift.roomId,
-        type: 'gift',
-        priority: 'high',
-        body: broadcastBody(gift),
-        idempotencyKey: `gift:${gift._id}`,
-      },
-      idempotencyKey: `gift:${gift._id}`,
-      schema: Accepted,
-    });
+    return this.homer.call('POST', '/internal/broadcast/room', { body: message(gift), idempotencyKey: `gift:${gift._id}`, schema: Accepted });
   }
+}
+
+/** A gift as a room broadcast for homer. */
+function message(gift: GiftEntry) {
+  return { roomId: gift.roomId, type: 'gift', priority: 'high', body: broadcastBody(gift), idempotencyKey: `gift:${gift._id}` };
 }
