@@ -20,7 +20,7 @@ createServer((req, res) => {
       const hb = JSON.parse(Buffer.concat(chunks).toString()) as { uid: string; modules: string[]; platform: string };
       const now = Date.now();
       const start = dayStart(now);
-      await beat(`{s${shardOf(hb.uid, SHARDS)}}:`, now, 65_000, 100_000, dayOf(now), start, dayOf(start - DAY_MS), 35 * DAY_MS,
+      await beat(`{s${shardOf(hb.uid, SHARDS)}}:`, now, 65_000, 100_000, 35 * DAY_MS, dayOf(now), start, dayOf(start - DAY_MS),
         hb.uid, 'app', hb.platform, hb.modules.join(' '));
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);

@@ -6,6 +6,7 @@ import { openMemoryPresence } from '../src/stores/presence.memory.js';
 import { openRedisPresence } from '../src/stores/presence.redis.js';
 import { CONTRACT_OPTIONS, presenceContract } from '../src/stores/presence.contract.js';
 import { ManualClock } from '../src/presence/clock.js';
+import { dayOf } from '../src/presence/days.js';
 
 presenceContract('memory', async (clock, options) => ({
   store: openMemoryPresence(clock, options),
@@ -26,6 +27,38 @@ describeRedis('redis', (url) => {
       };
     });
   }
+
+  describe('redis: state written by the version that counted every heartbeat at once', () => {
+    it("is read as is (its durations, its 'last'), and rewritten by the next heartbeat", async () => {
+      const prefix = uniquePrefix('sandglass');
+      const redis = new Redis(url, { keyPrefix: prefix });
+      const clock = new ManualClock(Date.UTC(2026, 10, 25, 12));
+      const T = CONTRACT_OPTIONS.offlineAfterMs;
+      const t0 = clock.now();
+      const day = dayOf(t0);
+      try {
+        // What that version left for alice, online since t0, last heard from at t0 + 30 s.
+        await redis.hset('{s0}:u:alice', 'since', t0, 'last', t0 + 30_000, 'plat', 'ios', 's:app', `${t0 + 30_000} room:1`);
+        await redis.hset('{s0}:d:alice', day, 30_000);
+        await redis.zadd('{s0}:dl', t0 + 30_000 + T, 'alice app');
+        await redis.zadd('{s0}:m:room:1', 0, 'alice');
+        await redis.sadd('{s0}:mods', 'room:1');
+        const store = openRedisPresence(redis, clock, { ...CONTRACT_OPTIONS, shards: 1 });
+        clock.set(t0 + 40_000);
+        expect((await store.status(['alice']))[0]).toMatchObject({ online: true, since: t0, lastSeen: t0 + 30_000, modules: ['room:1'] });
+        expect(await store.durations('alice')).toEqual({ days: { [day]: 30_000 }, totalMs: 30_000 });
+        await store.heartbeat([{ uid: 'alice', source: 'app', modules: ['room:1'] }]);
+        expect(await redis.hget('{s0}:u:alice', 'last')).toBeNull();
+        expect(await store.durations('alice')).toEqual({ days: { [day]: 40_000 }, totalMs: 40_000 });
+        clock.advance(T);
+        expect(await store.reap()).toBe(1);
+        expect(await store.durations('alice')).toEqual({ days: { [day]: 40_000 }, totalMs: 40_000 });
+      } finally {
+        redis.disconnect();
+        await deleteRedisKeys(url, prefix);
+      }
+    });
+  });
 
   describe('redis: state written before sources existed', () => {
     it('is read as the source app: kept beside a new source, and reaped at its deadline', async () => {

@@ -250,6 +250,17 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
       });
     });
 
+    it('counts a stretch that timed out up to its last heartbeat, on the day it ran, however late it is reaped', async () => {
+      const midnight = dayStart(clock.now()) + DAY_MS;
+      clock.set(midnight - 20_000);
+      await beat('alice');
+      clock.set(midnight - 5_000);
+      await beat('alice');
+      clock.set(midnight + DAY_MS);
+      expect(await store.reap()).toBe(1);
+      expect(await store.durations('alice')).toEqual({ days: { [dayOf(midnight - 1)]: 15_000 }, totalMs: 15_000 });
+    });
+
     it('publishes every transition in order, readable by cursor at least once', async () => {
       await beat('alice', ['room:1']);
       clock.advance(1);
@@ -283,6 +294,11 @@ export function presenceContract(name: string, open: (clock: ManualClock, option
       expect(await store.takeChanged(100)).toEqual([]);
       await store.untake(['alice']);
       expect((await store.takeChanged(100)).map((t) => t.uid)).toEqual(['alice']);
+      // Taken while online: the next heartbeat's time makes the user changed again, counted once.
+      clock.advance(3000);
+      await beat('alice');
+      expect(await store.takeChanged(100)).toEqual([{ uid: 'alice', days: { [dayOf(clock.now())]: 7000 }, totalMs: 7000 }]);
+      expect((await store.durations('alice')).totalMs).toBe(7000);
     });
   });
 }

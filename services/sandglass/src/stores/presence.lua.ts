@@ -2,8 +2,11 @@
 // KEYS[1] is the shard's base key `<prefix>{sN}:` and every key a script
 // touches is that base plus a suffix, so all of them share the `{sN}` hash
 // tag and slot, which is what Redis Cluster needs for a multi-key script:
-//   base..'u:'..uid   hash   since, last (latest heartbeat of any source), plat,
-//                            and per source 's:'..source = '<its last> <its modules space-joined>'
+//   base..'u:'..uid   hash   since, plat, per source 's:'..source = '<its last> <its modules
+//                            space-joined>' (the user's last heartbeat is the latest of them),
+//                            cnt and cday (this stretch's time up to cnt is in the user's
+//                            durations; the rest, up to the last heartbeat, is not yet and falls
+//                            on day cday), chg (present while the user is in the changed set)
 //   base..'dl'        zset   '<uid> <source>' → that source's deadline (its last + threshold):
 //                            the reaping order
 //   base..'m:'..mod   zset   members of a module, score 0 so ZRANGEBYLEX pages by uid
@@ -12,15 +15,23 @@
 //   base..'chg'       set    uids whose durations changed since the last flush
 //   base..'ev'        stream transitions (t type, u uid, m module, a at)
 // A user is in the union of their sources' modules (module zsets hold that
-// union). A user hash written before sources existed (a 'mods' field, and a
-// deadline member that is the bare uid) is read as the one source 'app'.
-// The common ARGV head: now, threshold ms, events retained.
+// union). A steady heartbeat (online, same modules and platform) reads the
+// user hash, writes its source's stamp and pushes its deadline: three
+// calls. Its time goes to the durations hash when the stretch ends, on the
+// first heartbeat of a day, and when a flush takes the user, so a read adds
+// the part not yet there (DURATIONS_OF). Older state is read too: the
+// version before kept a 'last' field and counted every heartbeat at once
+// (no cnt: nothing pending); the one before that had no sources (a 'mods'
+// field, a deadline member that is the bare uid: the one source 'app').
+// Both are rewritten on the next heartbeat.
+// The common ARGV head: now, threshold ms, events retained, durations retention ms.
 
 const COMMON = `
 local base = KEYS[1]
 local now = tonumber(ARGV[1])
 local T = tonumber(ARGV[2])
 local retained = ARGV[3]
+local retention = ARGV[4]
 
 local function words(s)
   local t = {}
@@ -56,23 +67,29 @@ local function modsOf(s)
   return s.mods
 end
 
--- The user hash as {last, srcs = {source = {last, raw}}, ...}; last is nil when offline.
-local function load(uid)
-  local h = redis.call('HGETALL', base .. 'u:' .. uid)
+-- The user hash's fields that are not sources, and their names in the
+-- table load() returns ('last' is only in older state).
+local FIELDS = { since = 'since', plat = 'plat', cnt = 'cnt', cday = 'cday', chg = 'chg', mods = 'mods', last = 'oldLast' }
+
+-- The user hash as {last, srcs = {source = {last, raw}}, the other fields as
+-- strings}; last, the latest heartbeat of any source, is nil when offline.
+local function load(uid, ukey)
+  local h = redis.call('HGETALL', ukey or base .. 'u:' .. uid)
   local u = { srcs = {} }
-  local any = false
   for i = 1, #h, 2 do
-    local k = h[i]
-    if string.byte(k, 1) == 115 and string.byte(k, 2) == 58 then -- 's:'
-      local at, raw = string.match(h[i + 1], '^(%d+) ?(.*)$')
-      u.srcs[string.sub(k, 3)] = { last = tonumber(at), raw = raw }
-      any = true
-    else
-      u[k] = h[i + 1]
+    local k, v = h[i], h[i + 1]
+    local field = FIELDS[k]
+    if field then
+      u[field] = v
+    else -- 's:'..source
+      local sp = string.find(v, ' ', 1, true) or #v + 1
+      local last = tonumber(string.sub(v, 1, sp - 1))
+      u.srcs[string.sub(k, 3)] = { last = last, raw = string.sub(v, sp + 1) }
+      if not u.last or last > u.last then u.last = last end
     end
   end
-  u.last = tonumber(u.last)
-  if u.last and not any then
+  if u.oldLast and not u.last then
+    u.last = tonumber(u.oldLast)
     u.srcs.app = { last = u.last, raw = u.mods or '' }
     u.legacy = true
   end
@@ -102,8 +119,36 @@ end
 
 local function member(uid, source) return uid .. ' ' .. source end
 
+-- Adds ms to the user's durations of a day. The expiry moves with the first
+-- time counted on a day, not every time.
+local function add(uid, day, ms)
+  local dk = base .. 'd:' .. uid
+  if redis.call('HINCRBY', dk, day, ms) == ms then redis.call('PEXPIRE', dk, retention) end
+end
+
+-- Puts the user in the changed set unless their hash says they are in it
+-- (the field chg, which TAKE_CHANGED clears as it pops them), so a steady
+-- heartbeat costs no call for it. Returns whether the hash needs the field.
+local function changed(uid, u)
+  if u.chg then return false end
+  redis.call('SADD', base .. 'chg', uid)
+  u.chg = '1'
+  return true
+end
+
+-- Moves the stretch's pending time (cnt to last, all on cday) into the
+-- durations. Returns whether there was any.
+local function fold(uid, u)
+  local cnt = tonumber(u.cnt)
+  if not (cnt and u.last > cnt) then return false end
+  add(uid, u.cday, u.last - cnt)
+  u.cnt = u.last
+  return true
+end
+
 -- One source timed out at 'at': its modules no other source has are left;
--- the last source takes the user offline.
+-- the last source takes the user offline (the time after its last
+-- heartbeat is not counted).
 local function expire(uid, u, source, at)
   local gone = u.srcs[source]
   u.srcs[source] = nil
@@ -113,6 +158,7 @@ local function expire(uid, u, source, at)
   end
   redis.call('ZREM', base .. 'dl', member(uid, source))
   if next(u.srcs) == nil then
+    if fold(uid, u) then changed(uid, u) end
     redis.call('DEL', base .. 'u:' .. uid)
     emit('offline', uid, at)
     u.last = nil
@@ -176,55 +222,61 @@ local function reap(max)
 end
 `;
 
-// Extra ARGV for scripts that add durations: today, start of today (ms),
-// yesterday, retention ms. The stretch added is shorter than a day.
-const DURATIONS = `
-local today, todayStart, yesterday, retention = ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+// Extra ARGV for scripts that count up to now: today, start of today (ms),
+// yesterday. What they count is shorter than a day.
+const DAYS = `
+local today, todayStart, yesterday = ARGV[5], tonumber(ARGV[6]), ARGV[7]
 
+-- Adds from..to (on yesterday and today) to the user's durations.
 local function count(uid, from, to)
-  if to <= from then return end
-  local dk = base .. 'd:' .. uid
-  local added, ms = 0, 0
-  if from >= todayStart then
-    ms = to - from
-    added = redis.call('HINCRBY', dk, today, ms)
-  else
-    redis.call('HINCRBY', dk, yesterday, todayStart - from)
-    if to > todayStart then
-      ms = to - todayStart
-      added = redis.call('HINCRBY', dk, today, ms)
-    end
+  if to <= from then return false end
+  if from < todayStart then
+    add(uid, yesterday, math.min(to, todayStart) - from)
+    from = todayStart
   end
-  -- The expiry moves with the first time counted each day, not every heartbeat.
-  if added == ms then redis.call('PEXPIRE', dk, retention) end
-  redis.call('SADD', base .. 'chg', uid)
+  if to > from then add(uid, today, to - from) end
+  return true
 end
 `;
 
-/** ARGV: head, durations, then (uid, source, platform or '', modules space-joined) per heartbeat. */
-export const HEARTBEAT = `${COMMON}${DURATIONS}
+/** ARGV: head, days, then (uid, source, platform or '', modules space-joined) per heartbeat. */
+export const HEARTBEAT = `${COMMON}${DAYS}
+-- Stamps go to Redis as strings made once per call: formatting a 13-digit
+-- number on every heartbeat cost more than the rest of its steady-state Lua.
+local nowS, deadlineS = ARGV[1], tostring(now + T)
 for i = 8, #ARGV, 4 do
   local uid, source, plat, mods = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local ukey = base .. 'u:' .. uid
-  local u = load(uid)
+  local u = load(uid, ukey)
   if u.last then settle(uid, u) end
-  local set = {}
-  if u.last then
-    count(uid, u.last, now)
-    if now > u.last then u.last = now end
-    set = { 'last', u.last }
-  else
-    u.last = now
-    set = { 'since', now, 'last', now, 'plat', 'unknown' }
+  local set
+  if not u.last then
+    u.plat = 'unknown'
+    set = { 'since', nowS, 'cnt', nowS, 'cday', today, 'plat', 'unknown' }
     emit('online', uid, now)
+  elseif now > u.last then
+    set = {}
+    if u.cday ~= today then
+      -- The first heartbeat of a day (or the first on a hash from before
+      -- cnt) counts what is pending, so the pending part stays on one day.
+      count(uid, tonumber(u.cnt) or u.last, now)
+      set = { 'cnt', nowS, 'cday', today }
+    end
+    if changed(uid, u) then
+      set[#set + 1] = 'chg'
+      set[#set + 1] = '1'
+    end
+  else
+    set = {}
   end
-  if plat ~= '' then
+  -- Written only when it changes: most heartbeats repeat it.
+  if plat ~= '' and plat ~= u.plat then
     set[#set + 1] = 'plat'
     set[#set + 1] = plat
   end
+  if u.oldLast then redis.call('HDEL', ukey, 'last', 'mods') end
   if u.legacy then
     -- Rewritten as the source 'app' (unless it just timed out).
-    redis.call('HDEL', ukey, 'mods')
     redis.call('ZREM', base .. 'dl', uid)
     local app = u.srcs.app
     if app then
@@ -234,8 +286,6 @@ for i = 8, #ARGV, 4 do
     end
   end
   local old = u.srcs[source]
-  local last = now
-  if old and old.last > now then last = old.last end
   if not (old and old.raw == mods) then
     -- Only this source's list changes: what it dropped is left unless another
     -- source has it; what it added is joined unless one already had it.
@@ -251,55 +301,78 @@ for i = 8, #ARGV, 4 do
       if not inOld[m] and not rest[m] then join(uid, m, now) end
     end
   end
+  -- A source's time never goes back (another process's clock may be behind).
+  local lastS, deadline = nowS, deadlineS
+  if old and old.last > now then lastS, deadline = tostring(old.last), old.last + T end
   set[#set + 1] = 's:' .. source
-  set[#set + 1] = last .. ' ' .. mods
+  set[#set + 1] = lastS .. ' ' .. mods
   redis.call('HSET', ukey, unpack(set))
-  redis.call('ZADD', base .. 'dl', last + T, member(uid, source))
+  redis.call('ZADD', base .. 'dl', deadline, member(uid, source))
 end
 return 1
 `;
 
-/** ARGV: head, durations, uid. Returns 1 when the user was online. */
-export const OFFLINE = `${COMMON}${DURATIONS}
+/** ARGV: head, days, uid. Returns 1 when the user was online. */
+export const OFFLINE = `${COMMON}${DAYS}
 local uid = ARGV[8]
 local u = load(uid)
 if not u.last then return 0 end
 settle(uid, u)
 if not u.last then return 0 end
-count(uid, u.last, now)
+if count(uid, tonumber(u.cnt) or u.last, math.max(now, u.last)) then changed(uid, u) end
 finish(uid, u, now)
 return 1
 `;
 
 /** ARGV: head, max. Returns how many users were taken offline. */
 export const REAP = `${COMMON}
-return reap(tonumber(ARGV[4]))
+return reap(tonumber(ARGV[5]))
 `;
 
 /** ARGV: head, reap max, modules... Reaps due users first, then counts. */
 export const COUNTS = `${COMMON}
-reap(tonumber(ARGV[4]))
+reap(tonumber(ARGV[5]))
 local out = {}
-for i = 5, #ARGV do out[#out + 1] = redis.call('ZCARD', base .. 'm:' .. ARGV[i]) end
+for i = 6, #ARGV do out[#out + 1] = redis.call('ZCARD', base .. 'm:' .. ARGV[i]) end
 return out
 `;
 
 /** ARGV: head, reap max, module, after ('' for the start), limit. */
 export const MEMBERS = `${COMMON}
-reap(tonumber(ARGV[4]))
+reap(tonumber(ARGV[5]))
 local from = '-'
-if ARGV[6] ~= '' then from = '(' .. ARGV[6] end
-return redis.call('ZRANGEBYLEX', base .. 'm:' .. ARGV[5], from, '+', 'LIMIT', 0, tonumber(ARGV[7]))
+if ARGV[7] ~= '' then from = '(' .. ARGV[7] end
+return redis.call('ZRANGEBYLEX', base .. 'm:' .. ARGV[6], from, '+', 'LIMIT', 0, tonumber(ARGV[8]))
 `;
 
-/** ARGV[1]: max. Pops changed users and returns {uid, HGETALL of durations} pairs. */
-export const TAKE_CHANGED = `
-local base = KEYS[1]
-local uids = redis.call('SPOP', base .. 'chg', tonumber(ARGV[1]))
+/**
+ * ARGV: head, max. Pops changed users, moves their pending time into their
+ * durations, and returns {uid, HGETALL of durations} pairs.
+ */
+export const TAKE_CHANGED = `${COMMON}
+local uids = redis.call('SPOP', base .. 'chg', tonumber(ARGV[5]))
 local out = {}
 for _, uid in ipairs(uids) do
+  local ukey = base .. 'u:' .. uid
+  local u = load(uid, ukey)
+  if u.last then
+    -- The user's next heartbeat puts them back (see changed()).
+    if fold(uid, u) then
+      redis.call('HSET', ukey, 'cnt', u.cnt)
+    end
+    redis.call('HDEL', ukey, 'chg')
+  end
   out[#out + 1] = uid
   out[#out + 1] = redis.call('HGETALL', base .. 'd:' .. uid)
 end
 return out
+`;
+
+/**
+ * ARGV: uid. Returns {HGETALL of durations, HGETALL of the user hash}, read
+ * at one instant: the pending part is the last heartbeat - cnt, on cday.
+ */
+export const DURATIONS_OF = `
+local base, uid = KEYS[1], ARGV[1]
+return { redis.call('HGETALL', base .. 'd:' .. uid), redis.call('HGETALL', base .. 'u:' .. uid) }
 `;

@@ -33,6 +33,7 @@ const SCRIPTS = {
   sgCounts: lua.COUNTS,
   sgMembers: lua.MEMBERS,
   sgTakeChanged: lua.TAKE_CHANGED,
+  sgDurationsOf: lua.DURATIONS_OF,
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -75,7 +76,7 @@ class RedisPresence implements PresenceStore {
   }
 
   async heartbeat(beats: Heartbeat[]): Promise<void> {
-    const head = this.durationHead();
+    const head = this.countingHead();
     if (beats.length === 1) {
       // The common case, without the grouping below.
       const beat = beats[0]!;
@@ -94,7 +95,7 @@ class RedisPresence implements PresenceStore {
 
   async offline(uid: string): Promise<boolean> {
     const base = this.bases[shardOf(uid, this.options.shards)]!;
-    const [was] = await this.scripts([['sgOffline', base, [...this.durationHead(), uid]]]);
+    const [was] = await this.scripts([['sgOffline', base, [...this.countingHead(), uid]]]);
     return was === 1;
   }
 
@@ -104,13 +105,10 @@ class RedisPresence implements PresenceStore {
     const rows = await this.all(uids.map((uid) => () => this.redis.hgetall(this.userKey(uid))));
     return uids.map((uid, i) => {
       const row = rows[i]!;
-      const last = Number(row.last);
-      if (row.last === undefined || last + T <= now) {
-        return { uid, online: false, since: null, lastSeen: null, modules: [], platform: null };
-      }
       // Sources not reaped yet but past their deadline no longer count.
       const live = sourcesOf(row).filter((s) => s.last + T > now);
-      return { uid, online: true, since: Number(row.since), lastSeen: last, modules: unionOf(live), platform: row.plat ?? null };
+      if (live.length === 0) return { uid, online: false, since: null, lastSeen: null, modules: [], platform: null };
+      return { uid, online: true, since: Number(row.since), lastSeen: lastOf(live), modules: unionOf(live), platform: row.plat ?? null };
     });
   }
 
@@ -130,8 +128,17 @@ class RedisPresence implements PresenceStore {
   }
 
   async durations(uid: string): Promise<UserDurations> {
-    const hash = await this.run(() => this.redis.hgetall(this.durationsKey(uid)));
-    return parseDurations(hash);
+    const [reply] = await this.scripts([['sgDurationsOf', this.baseOf(uid), [uid]]]);
+    const [days, user] = (reply as [string[], string[]]).map(pairsOf) as [Record<string, string>, Record<string, string>];
+    const durations = parseDurations(days);
+    // The current stretch's time not yet in the durations hash (see the top of presence.lua.ts).
+    const { cnt, cday } = user;
+    const pending = lastOf(sourcesOf(user)) - Number(cnt);
+    if (cnt !== undefined && cday !== undefined && pending > 0) {
+      durations.days[cday] = (durations.days[cday] ?? 0) + pending;
+      durations.totalMs += pending;
+    }
+    return durations;
   }
 
   async reap(): Promise<number> {
@@ -178,8 +185,8 @@ class RedisPresence implements PresenceStore {
   }
 
   async takeChanged(max: number): Promise<Array<{ uid: string } & UserDurations>> {
-    const perShard = Math.max(1, Math.ceil(max / this.bases.length));
-    const replies = (await this.scripts(this.bases.map((base) => ['sgTakeChanged', base, [perShard]]))) as Array<
+    const args = [...this.head(), Math.max(1, Math.ceil(max / this.bases.length))];
+    const replies = (await this.scripts(this.bases.map((base) => ['sgTakeChanged', base, args]))) as Array<
       Array<string | string[]>
     >;
     const out: Array<{ uid: string } & UserDurations> = [];
@@ -187,9 +194,7 @@ class RedisPresence implements PresenceStore {
       for (let i = 0; i < flat.length; i += 2) {
         const hash = flat[i + 1] as string[];
         if (hash.length === 0) continue; // durations expired meanwhile: nothing to write
-        const pairs: Record<string, string> = {};
-        for (let j = 0; j < hash.length; j += 2) pairs[hash[j]!] = hash[j + 1]!;
-        out.push({ uid: flat[i] as string, ...parseDurations(pairs) });
+        out.push({ uid: flat[i] as string, ...parseDurations(pairsOf(hash)) });
       }
     }
     return out;
@@ -205,17 +210,18 @@ class RedisPresence implements PresenceStore {
     return [...new Set(perShard.flat())];
   }
 
+  /** The ARGV head every script but DURATIONS_OF starts with (see presence.lua.ts). */
   private head(now = this.clock.now()): Args {
-    return [now, this.options.offlineAfterMs, this.options.eventsRetained];
+    return [now, this.options.offlineAfterMs, this.options.eventsRetained, this.options.durationRetentionMs];
   }
 
-  private durationHead(): Args {
+  private countingHead(): Args {
     const now = this.clock.now();
     const start = dayStart(now);
     // Day names change once a day; formatting them on every heartbeat is waste.
     if (this.days?.start !== start) this.days = { start, today: dayOf(start), yesterday: dayOf(start - DAY_MS) };
     const { today, yesterday } = this.days;
-    return [...this.head(now), today, start, yesterday, this.options.durationRetentionMs];
+    return [...this.head(now), today, start, yesterday];
   }
 
   private baseOf(uid: string): string {
@@ -224,10 +230,6 @@ class RedisPresence implements PresenceStore {
 
   private userKey(uid: string): string {
     return `${this.baseOf(uid)}u:${uid}`;
-  }
-
-  private durationsKey(uid: string): string {
-    return `${this.baseOf(uid)}d:${uid}`;
   }
 
   /** Sends script calls together (see the top of the file) and returns their replies in order. */
@@ -273,6 +275,18 @@ function sourcesOf(row: Record<string, string>): SourceModules[] {
     sources.push({ source: 'app', last: Number(row.last), modules: row.mods.split(' ').filter(Boolean) });
   }
   return sources;
+}
+
+/** The latest heartbeat of these sources (-Infinity for none). */
+function lastOf(sources: SourceModules[]): number {
+  return sources.reduce((max, s) => Math.max(max, s.last), -Infinity);
+}
+
+/** A flat [field, value, ...] reply as an object. */
+function pairsOf(flat: string[]): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) pairs[flat[i]!] = flat[i + 1]!;
+  return pairs;
 }
 
 function field(fields: string[], name: string): string | undefined {
