@@ -56,7 +56,9 @@ export class Limits {
     };
     try {
       const day = subject.quotaPerDay === null ? undefined : today(this.timeZone);
-      // The hash tag keeps a client's keys in one Redis Cluster slot (one script).
+      // The hash tag keeps a client's keys in one Redis Cluster slot, should
+      // the limits move to a Cluster (a turn's batched script assumes the one
+      // Redis of the hot state today).
       // The limit is part of the bucket, so a changed limit applies at once.
       const tag = `{${subject.key}}`;
       const { limit, windowSeconds } = subject.limit;
