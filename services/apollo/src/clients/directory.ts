@@ -29,9 +29,15 @@ export class ClientDirectory {
     await this.unsubscribe?.();
   }
 
-  async get(id: string): Promise<Client | null> {
+  /** This node's copy while it is fresh (null: known not to exist), undefined when get() must load: the hot path skips an await. */
+  cached(id: string): Client | null | undefined {
     const hit = this.cache.get(id);
-    if (hit && Date.now() - hit.at < this.cacheMs) return hit.client;
+    return hit && Date.now() - hit.at < this.cacheMs ? hit.client : undefined;
+  }
+
+  async get(id: string): Promise<Client | null> {
+    const hit = this.cached(id);
+    if (hit !== undefined) return hit;
     const client = await this.store.get(id);
     this.cache.delete(id);
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);

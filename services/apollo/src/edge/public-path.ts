@@ -168,16 +168,12 @@ class PublicPath {
   private async subjectFor(ex: Exchange, principal: Principal, route: Route, isWrite: boolean): Promise<Subject> {
     const { apollo } = this.deps;
     const group = isWrite ? route.writeGroup : route.readGroup;
-    const client = principal.clientId ? await apollo.admin.directory.get(principal.clientId) : null;
+    const { directory } = apollo.admin;
+    const client = principal.clientId ? (directory.cached(principal.clientId) ?? (await directory.get(principal.clientId))) : null;
     if (client) {
-      return {
-        key: client._id,
-        group,
-        limit: limitFor(client, group, isWrite),
-        quotaPerDay: quotaFor(client),
-        concurrency: concurrencyFor(client),
-        ...(principal.liveKey ? { liveKey: principal.liveKey } : {}),
-      };
+      const subject: Subject = { key: client._id, group, limit: limitFor(client, group, isWrite), quotaPerDay: quotaFor(client), concurrency: concurrencyFor(client) };
+      if (principal.liveKey) subject.liveKey = principal.liveKey;
+      return subject;
     }
     const { config } = apollo;
     const who = principal.userId ? `user:${principal.userId}` : `anon:${ex.req.socket.remoteAddress ?? 'unknown'}`;

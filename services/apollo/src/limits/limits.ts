@@ -2,7 +2,7 @@
 // the rate limit of the route group and the daily quota (shared, one call).
 // Answers with the IETF RateLimit headers, and Retry-After on refusals.
 import type { Limit } from '../clients/client.js';
-import type { AdmissionStore } from '../stores/admission.js';
+import type { AdmissionRequest, AdmissionStore } from '../stores/admission.js';
 import { today } from './day.js';
 
 export interface Subject {
@@ -62,15 +62,10 @@ export class Limits {
       // The limit is part of the bucket, so a changed limit applies at once.
       const tag = `{${subject.key}}`;
       const { limit, windowSeconds } = subject.limit;
-      const result = await this.store.admit({
-        rateKey: `rl:${tag}:${subject.group}:${limit}/${windowSeconds}`,
-        limit: subject.limit.limit,
-        windowMs: subject.limit.windowSeconds * 1000,
-        ...(day && subject.quotaPerDay !== null
-          ? { quota: { key: `quota:${tag}:${day.date}`, limit: subject.quotaPerDay, ttlMs: day.msLeft + 3_600_000 } }
-          : {}),
-        ...(subject.liveKey ? { liveKey: subject.liveKey } : {}),
-      });
+      const request: AdmissionRequest = { rateKey: `rl:${tag}:${subject.group}:${limit}/${windowSeconds}`, limit, windowMs: windowSeconds * 1000 };
+      if (day && subject.quotaPerDay !== null) request.quota = { key: `quota:${tag}:${day.date}`, limit: subject.quotaPerDay, ttlMs: day.msLeft + 3_600_000 };
+      if (subject.liveKey) request.liveKey = subject.liveKey;
+      const result = await this.store.admit(request);
       const headers: Record<string, string> = {
         'ratelimit-limit': String(subject.limit.limit),
         'ratelimit-remaining': String(Math.max(0, result.remaining)),

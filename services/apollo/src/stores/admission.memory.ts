@@ -1,6 +1,6 @@
 // AdmissionStore for one node: maps in this process. Also the per-node
 // fallback when Redis does not answer (limits/fallback.ts).
-import { gcra, type AdmissionStore } from './admission.js';
+import { gcra, type AdmissionResult, type AdmissionStore } from './admission.js';
 
 const SWEEP_ABOVE = 10_000;
 
@@ -33,13 +33,9 @@ export function memoryAdmissionStore(now: () => number = Date.now): AdmissionSto
         quotaRemaining = quota.limit - used - 1;
       }
       buckets.set(rateKey, { tat: verdict.newTat, expiresAt: t + verdict.resetMs });
-      return {
-        allowed: true,
-        remaining: verdict.remaining,
-        resetMs: verdict.resetMs,
-        retryAfterMs: 0,
-        ...(quotaRemaining === undefined ? {} : { quotaRemaining }),
-      };
+      const result: AdmissionResult = { allowed: true, remaining: verdict.remaining, resetMs: verdict.resetMs, retryAfterMs: 0 };
+      if (quotaRemaining !== undefined) result.quotaRemaining = quotaRemaining;
+      return result;
     },
   };
 }

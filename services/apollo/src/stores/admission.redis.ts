@@ -116,12 +116,8 @@ function fail(batch: Waiting[], error: unknown): void {
 function resultAt(reply: number[], at: number): AdmissionResult {
   const outcome = reply[at]!;
   const quotaRemaining = reply[at + 4]!;
-  return {
-    allowed: outcome === 0,
-    ...(outcome === 0 ? {} : { reason: REASONS[outcome as 1 | 2 | 3] }),
-    remaining: reply[at + 1]!,
-    resetMs: reply[at + 2]!,
-    retryAfterMs: reply[at + 3]!,
-    ...(quotaRemaining >= 0 ? { quotaRemaining } : {}),
-  };
+  const result: AdmissionResult = { allowed: outcome === 0, remaining: reply[at + 1]!, resetMs: reply[at + 2]!, retryAfterMs: reply[at + 3]! };
+  if (outcome !== 0) result.reason = REASONS[outcome as 1 | 2 | 3];
+  if (quotaRemaining >= 0) result.quotaRemaining = quotaRemaining;
+  return result;
 }

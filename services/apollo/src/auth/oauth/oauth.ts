@@ -143,7 +143,7 @@ export async function principalFromAccessToken(deps: OAuthDeps, token: string, c
   const { cache } = deps;
   const cached = checksLiveness ? cache?.get(token) : undefined;
   if (cached) {
-    const client = await deps.directory.get(cached.clientId!);
+    const client = deps.directory.cached(cached.clientId!) ?? (await deps.directory.get(cached.clientId!));
     if (client && !client.disabled) return cached;
   }
   const record = await liveRecord(deps, token);
