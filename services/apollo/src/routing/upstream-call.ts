@@ -21,51 +21,68 @@ export interface UpstreamAnswer {
 
 export function callUpstream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
-    let status = 0;
-    let headers: string[] = [];
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    let stream: Readable | undefined;
-    const noBody = options.method === 'HEAD';
-    // The legacy handler shape: it is what undici's core speaks, so nothing wraps it.
-    const handler = {
-      onConnect() {},
-      onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
-        if (statusCode < 200) return true; // 1xx: the real answer follows
-        status = statusCode;
-        let length = Number.NaN;
-        headers = [];
-        for (let i = 0; i < raw.length; i += 2) {
-          const name = raw[i]!.toString('latin1').toLowerCase();
-          if (HOP_BY_HOP.has(name)) continue;
-          const value = raw[i + 1]!.toString('latin1');
-          if (name === 'content-length') length = Number(value);
-          headers.push(name, value);
-        }
-        if (noBody || statusCode === 204 || statusCode === 304 || length <= BUFFER_UP_TO) {
-          chunks = [];
-          return true;
-        }
-        stream = new Readable({ read: () => resume() });
-        resolve({ status, headers, body: stream });
-        return true;
-      },
-      onData(chunk: Buffer): boolean {
-        if (stream) return stream.push(chunk);
-        size += chunk.length;
-        chunks!.push(chunk);
-        return true;
-      },
-      onComplete() {
-        if (stream) return void stream.push(null);
-        const body = noBody || status === 204 || status === 304 ? null : chunks!.length === 1 ? chunks![0]! : Buffer.concat(chunks!, size);
-        resolve({ status, headers, body });
-      },
-      onError(error: Error) {
-        if (stream) stream.destroy(error);
-        else reject(error);
-      },
-    };
-    dispatcher.dispatch(options, handler as unknown as Dispatcher.DispatchHandler);
+    dispatcher.dispatch(options, new AnswerCollector(options.method === 'HEAD', resolve, reject) as unknown as Dispatcher.DispatchHandler);
   });
+}
+
+/**
+ * undici's legacy handler shape (what its core speaks, so nothing wraps it),
+ * as one object per call whose methods live on the prototype: no closure per
+ * callback per request.
+ */
+class AnswerCollector {
+  private status = 0;
+  private headers: string[] = [];
+  private chunks: Buffer[] | undefined;
+  private size = 0;
+  private stream: Readable | undefined;
+
+  constructor(
+    private readonly noBody: boolean,
+    private readonly resolve: (answer: UpstreamAnswer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: the real answer follows
+    this.status = statusCode;
+    let length = Number.NaN;
+    const headers: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toString('latin1').toLowerCase();
+      if (HOP_BY_HOP.has(name)) continue;
+      const value = raw[i + 1]!.toString('latin1');
+      if (name === 'content-length') length = Number(value);
+      headers.push(name, value);
+    }
+    this.headers = headers;
+    if (this.noBody || statusCode === 204 || statusCode === 304 || length <= BUFFER_UP_TO) {
+      this.chunks = [];
+      return true;
+    }
+    this.stream = new Readable({ read: () => resume() });
+    this.resolve({ status: statusCode, headers, body: this.stream });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.stream) return this.stream.push(chunk);
+    this.size += chunk.length;
+    this.chunks!.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.stream) return void this.stream.push(null);
+    const { status, chunks } = this;
+    const body = this.noBody || status === 204 || status === 304 ? null : chunks!.length === 1 ? chunks![0]! : Buffer.concat(chunks!, this.size);
+    this.resolve({ status, headers: this.headers, body });
+  }
+
+  onError(error: Error): void {
+    if (this.stream) this.stream.destroy(error);
+    else this.reject(error);
+  }
 }
