@@ -125,6 +125,26 @@ function apiSuite(engine: string, redisUrl?: string): void {
       expect((await readJson(await internal('/internal/events'))).events).toEqual([]);
     });
 
+    it('takes the largest valid batch, and refuses a longer body with 413 while reading it', async () => {
+      const longest = (i: number) => ({
+        uid: `${String(i).padStart(4, '0')}${'u'.repeat(60)}`,
+        modules: Array.from({ length: 16 }, (_, m) => `${'k'.repeat(31)}${m % 10}:${'i'.repeat(96)}`),
+        source: 'villa',
+        platform: 'p'.repeat(16),
+      });
+      const heartbeats = Array.from({ length: 1000 }, (_, i) => longest(i));
+      const res = await post(`${s.url}/v1/presence/heartbeats`, { heartbeats });
+      expect(res.status).toBe(200);
+      expect(await readJson(res)).toMatchObject({ accepted: 1000 });
+      const padded = `${JSON.stringify({ heartbeats })}${' '.repeat(2_000_000)}`;
+      const tooLong = await fetch(`${s.url}/v1/presence/heartbeats`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: padded,
+      });
+      expect(tooLong.status).toBe(413);
+    });
+
     it('lets an end user beat only for themselves', async () => {
       const path = '/v1/presence/heartbeat';
       const asUser = (uid: string) => signedInit(KEY, path, { body: { uid, modules: [] }, identity: userIdentity('alice') });
