@@ -1,5 +1,6 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signatureHeaders } from '../src/internal-signature.js';
+import { bodyDigest, computeSignature, hmacSha256Hex, signatureHeaders } from '../src/internal-signature.js';
 import { KEY, json, testApp } from './helpers.js';
 
 function appWithInternalRoute() {
@@ -61,5 +62,28 @@ describe('internal signature', () => {
   it('leaves public routes open', async () => {
     const res = await appWithInternalRoute().request('/healthz');
     expect(res.status).toBe(200);
+  });
+});
+
+describe('signature arithmetic', () => {
+  it('computes HMAC-SHA256 as createHmac does, for short, block-sized and long keys', () => {
+    for (const key of ['k', 'test-internal-key-0123456789', 'x'.repeat(64), 'y'.repeat(65), 'ключ-🔑'.repeat(20)]) {
+      for (const message of ['', 'GET\n/internal/x?a=1\nabc\n1\nmagi', 'ü'.repeat(500)]) {
+        expect(hmacSha256Hex(key, message)).toBe(createHmac('sha256', key).update(message).digest('hex'));
+      }
+    }
+  });
+
+  it('digests bodies as SHA-256 of their bytes, strings and byte arrays alike', () => {
+    const text = '{"a":"ü"}';
+    const expected = createHash('sha256').update(text).digest('hex');
+    expect(bodyDigest(text)).toBe(expected);
+    const bytes = new TextEncoder().encode(`xx${text}`).subarray(2); // a view into a larger buffer
+    expect(bodyDigest(bytes)).toBe(expected);
+    expect(bodyDigest(undefined)).toBe(createHash('sha256').update('').digest('hex'));
+    expect(bodyDigest(new Uint8Array())).toBe(bodyDigest(''));
+    const input = { method: 'post', pathWithQuery: '/p?q=1', body: text, caller: 'magi', timestampMs: 1_700_000_000_000 };
+    const canonical = `POST\n/p?q=1\n${expected}\n1700000000000\nmagi`;
+    expect(computeSignature(KEY, input)).toBe(`v1=${createHmac('sha256', KEY).update(canonical).digest('hex')}`);
   });
 });
