@@ -245,17 +245,21 @@ async function main(): Promise<void> {
 
   // Latency runs alternate too, and each figure is the round with the lowest p99.
   const half = Math.max(1, Math.round(apolloMemory.rps / 2));
-  const halfRounds = { direct: [] as Result[], apollo: [] as Result[] };
+  // fastify at the same rate says what any Node proxy in the path adds on this machine.
+  const halfRounds = { direct: [] as Result[], apollo: [] as Result[], fastify: [] as Result[] };
   for (let round = 0; round < ROUNDS; round++) {
     halfRounds.direct.push(await paced(upstream + path, half));
     halfRounds.apollo.push(await paced(memory.url + path, half, memAuth));
+    halfRounds.fastify.push(await paced(`http://127.0.0.1:${fastifyPort}${path}`, half));
   }
   const directHalf = calmest(halfRounds.direct);
   const apolloHalf = calmest(halfRounds.apollo);
+  const fastifyHalf = calmest(halfRounds.fastify);
   console.log(`\nat ${half} req/s, evenly paced (half of apollo's saturation, memory engine), lowest p99 of ${ROUNDS} rounds:`);
   console.log(`${line('  upstream directly', directHalf)}   (p99s: ${p99s(halfRounds.direct)})`);
   console.log(`${line('  apollo', apolloHalf)}   (p99s: ${p99s(halfRounds.apollo)})`);
-  console.log(`  apollo's added p99: ${(apolloHalf.p99 - directHalf.p99).toFixed(2)} ms (target ≤ 2 ms)`);
+  console.log(`${line('  @fastify/http-proxy (reference)', fastifyHalf)}   (p99s: ${p99s(halfRounds.fastify)})`);
+  console.log(`  apollo's added p99: ${(apolloHalf.p99 - directHalf.p99).toFixed(2)} ms (target ≤ 2 ms); fastify's: ${(fastifyHalf.p99 - directHalf.p99).toFixed(2)} ms`);
 
   // Isolation: A is limited to 100 req/s and sends 1000 req/s; B sends 100 req/s within its limit.
   const perSecond = (n: number) => ({ limits: { read: { limit: n * 60, windowSeconds: 60 } } });
