@@ -94,21 +94,25 @@ export interface BroadcastDeps {
   shards: number;
 }
 
-/** The message's target in its room, checked; the anchor is asked of villa. */
-async function targetFor(deps: BroadcastDeps, room: string, message: Broadcast): Promise<Target> {
+/**
+ * The room and the message's target in it, checked; the anchor is asked of
+ * villa. `at` names the message in error messages (`json`, `json.messages[3]`).
+ */
+async function targetFor(deps: BroadcastDeps, room: string, message: Broadcast, at: string): Promise<Target> {
+  if (room !== GLOBAL_ROOM && !ROOM_ID.test(room)) throw new ValidationError(`${at}.roomId: not a room id`);
   const range = message.range ?? 'room';
-  if (range !== 'shard' && message.shard !== undefined) throw new ValidationError('json.shard: only with range "shard"');
-  if (range !== 'user' && message.toUid !== undefined) throw new ValidationError('json.toUid: only with range "user"');
+  if (range !== 'shard' && message.shard !== undefined) throw new ValidationError(`${at}.shard: only with range "shard"`);
+  if (range !== 'user' && message.toUid !== undefined) throw new ValidationError(`${at}.toUid: only with range "user"`);
   if (range === 'room') return {};
-  if (room === GLOBAL_ROOM) throw new ValidationError('json.range: a global broadcast goes to every room');
+  if (room === GLOBAL_ROOM) throw new ValidationError(`${at}.range: a global broadcast goes to every room`);
   switch (range) {
     case 'shard':
       if (message.shard === undefined || !Number.isInteger(message.shard) || message.shard < 0 || message.shard >= deps.shards) {
-        throw new ValidationError(`json.shard: range "shard" needs a shard from 0 to ${deps.shards - 1}`);
+        throw new ValidationError(`${at}.shard: range "shard" needs a shard from 0 to ${deps.shards - 1}`);
       }
       return { range, shard: message.shard };
     case 'user':
-      if (message.toUid === undefined || !USER_ID.test(message.toUid)) throw new ValidationError('json.toUid: range "user" needs a user id');
+      if (message.toUid === undefined || !USER_ID.test(message.toUid)) throw new ValidationError(`${at}.toUid: range "user" needs a user id`);
       return { range, to: message.toUid };
     case 'anchor':
       return { range, to: await deps.rooms.anchorOf(room) };
@@ -117,8 +121,7 @@ async function targetFor(deps: BroadcastDeps, room: string, message: Broadcast):
 
 /** A service's message to one room (or part of it), or to every room with GLOBAL_ROOM. */
 export async function broadcast(deps: BroadcastDeps, room: string, message: Broadcast): Promise<RoomMessage> {
-  if (room !== GLOBAL_ROOM && !ROOM_ID.test(room)) throw new ValidationError('json.roomId: not a room id');
-  const target = await targetFor(deps, room, message);
+  const target = await targetFor(deps, room, message, 'json');
   return (await deps.bus.publish(room, draftOf(message, target))).message;
 }
 
@@ -145,17 +148,7 @@ export interface RoomBroadcast extends Broadcast {
  * the keys keep the published ones from going out twice.
  */
 export async function broadcastMany(deps: BroadcastDeps, messages: readonly RoomBroadcast[]): Promise<RoomMessage[]> {
-  const targets = await Promise.all(
-    messages.map(async (message, i) => {
-      try {
-        if (!ROOM_ID.test(message.roomId)) throw new ValidationError('json.roomId: not a room id');
-        return await targetFor(deps, message.roomId, message);
-      } catch (error) {
-        if (error instanceof ValidationError) throw new ValidationError(error.message.replace(/^json\./, `json.messages[${i}].`));
-        throw error;
-      }
-    }),
-  );
+  const targets = await Promise.all(messages.map((message, i) => targetFor(deps, message.roomId, message, `json.messages[${i}]`)));
   const published = await Promise.all(messages.map((message, i) => deps.bus.publish(message.roomId, draftOf(message, targets[i]!))));
   return published.map((p) => p.message);
 }
