@@ -63,52 +63,6 @@ describe('RoomBatcher under a slow delivery', () => {
   });
 });
 
-describe('RoomBatcher with an asynchronous delivery', () => {
-  afterEach(() => vi.useRealTimers());
-
-  it('sends a message that waited out a long delivery as soon as it ends, not a window later', async () => {
-    vi.useFakeTimers();
-    const flushed: number[][] = [];
-    let finish: () => void = () => undefined;
-    const batcher = new RoomBatcher(50, (ms) => {
-      flushed.push(ms.map((m) => m.seq));
-      return ms[0]!.seq === 1 ? new Promise<void>((resolve) => (finish = resolve)) : undefined;
-    });
-    batcher.add(msg(1));
-    await vi.advanceTimersByTimeAsync(10);
-    batcher.add(msg(2));
-    await vi.advanceTimersByTimeAsync(190); // the first window still being written
-    expect(flushed).toEqual([[1]]);
-    finish();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(flushed).toEqual([[1], [2]]);
-  });
-
-  it('never overlaps two windows of a room, and sends what came meanwhile next, in order', async () => {
-    vi.useFakeTimers();
-    const flushed: number[][] = [];
-    let active = 0;
-    let overlapped = false;
-    const batcher = new RoomBatcher(5, async (ms) => {
-      overlapped ||= active > 0;
-      active += 1;
-      flushed.push(ms.map((m) => m.seq));
-      await new Promise((resolve) => setTimeout(resolve, 30)); // a big room, yielding while it writes
-      active -= 1;
-    });
-    batcher.add(msg(1));
-    await vi.advanceTimersByTimeAsync(10);
-    batcher.add(msg(2));
-    batcher.add(msg(3));
-    await vi.advanceTimersByTimeAsync(15);
-    batcher.add(msg(4));
-    expect(flushed).toEqual([[1]]); // the first window is still being written
-    await vi.advanceTimersByTimeAsync(100);
-    expect(flushed).toEqual([[1], [2, 3, 4]]);
-    expect(overlapped).toBe(false);
-  });
-});
-
 describe('Hub', () => {
   const seqsIn = (frame: Buffer): number[] => {
     const f = decodeFrame(frame, { maxFrameBytes: 1 << 20 });
