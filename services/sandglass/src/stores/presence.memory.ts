@@ -25,7 +25,6 @@ interface Session {
   sources: SourceModules[];
 }
 
-
 interface Tally {
   days: Map<string, number>;
   total: number;
