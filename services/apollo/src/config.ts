@@ -50,7 +50,7 @@ export const configShape = {
   /** Active health checks: how often each upstream's /healthz is probed (0 = off). */
   APOLLO_HEALTH_INTERVAL_MS: z.coerce.number().int().nonnegative().default(5_000),
   /** Circuit breaker: error percentage (over 10 s) that opens an upstream's circuit. */
-  APOLLO_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(100).default(50),
+  APOLLO_BREAKER_ERROR_PERCENT: z.coerce.number().int().min(1).max(99).default(50),
   /** Circuit breaker: how long an open circuit waits before letting a trial call through. */
   APOLLO_BREAKER_RESET_MS: z.coerce.number().int().positive().default(10_000),
 };

@@ -3,17 +3,26 @@
 // segments resolved before the route is chosen, and the traffic counted
 // in the kit's metrics like any other route.
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '@bamboo/testing';
 import { DEMO, accessToken, fakeService, onCleanup, startApollo } from './helpers.js';
 
 const BIG = Buffer.alloc(1024 * 1024, 'abcdefghij');
 
-/** A bare upstream: a 1 MiB answer, sized or chunked, and headers apollo must pass or replace. */
+/** Sockets of /v1/rooms/stall answers, which send one chunk and then nothing. */
+const stalled: Socket[] = [];
+
+/** A bare upstream: a 1 MiB answer, sized or chunked, one that stalls, and headers apollo must pass or replace. */
 async function bareService(): Promise<string> {
   const server: Server = createServer((req, res) => {
     req.resume();
+    if (req.url === '/v1/rooms/stall') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write('first chunk');
+      stalled.push(req.socket);
+      return;
+    }
     if (req.url?.startsWith('/v1/rooms/big')) {
       const sized = !req.url.includes('chunked');
       res.writeHead(200, { 'content-type': 'application/octet-stream', ...(sized ? { 'content-length': BIG.length } : {}) });
@@ -76,6 +85,50 @@ describe('public path', () => {
       expect(res.status).toBe(200);
       expect(Buffer.from(await res.arrayBuffer()).equals(BIG)).toBe(true);
     }
+  });
+
+  it("cuts a streamed answer whose service falls silent for the route's timeout, and closes that connection", async () => {
+    const node = await startApollo({ VILLA_URL: await bareService() });
+    await node.apollo.routes.replace([{ prefix: '/v1/rooms', service: 'villa', auth: 'public', timeoutMs: 300 }]);
+    const res = await fetch(`${node.url}/v1/rooms/stall`);
+    expect(res.status).toBe(200); // the headers came in time
+    await expect(res.text()).rejects.toThrow();
+    const upstream = stalled.at(-1)!;
+    expect(upstream.destroyed || (await new Promise((r) => upstream.once('close', () => r(true))))).toBe(true);
+  });
+
+  it('closes the service\'s connection when the caller leaves mid-answer, without waiting for the timeout', async () => {
+    const node = await startApollo({ VILLA_URL: await bareService() });
+    const { hostname, port } = new URL(node.url);
+    const caller = request({ host: hostname, port, path: '/v1/rooms/stall' });
+    const started = await new Promise<number>((resolve) => {
+      caller.on('response', (res) => res.once('data', () => resolve(Date.now())));
+      caller.end();
+    });
+    const upstream = stalled.at(-1)!;
+    const closed = new Promise((r) => upstream.once('close', r));
+    caller.destroy();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2_000); // the route's timeout is 5 s
+  });
+
+  it('does not take a caller reading slowly for a silent service', async () => {
+    const node = await startApollo({ VILLA_URL: await bareService() });
+    await node.apollo.routes.replace([{ prefix: '/v1/rooms', service: 'villa', auth: 'public', timeoutMs: 300 }]);
+    const { hostname, port } = new URL(node.url);
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const caller = request({ host: hostname, port, path: '/v1/rooms/big/chunked' }, (res) => {
+        const chunks: Buffer[] = [];
+        res.pause(); // nothing read for twice the timeout: apollo is held back, not the service silent
+        setTimeout(() => res.resume(), 600);
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject);
+      });
+      caller.on('error', reject);
+      caller.end();
+    });
+    expect(body.equals(BIG)).toBe(true);
   });
 
   it('resolves dot segments before choosing the route, so a prefix cannot be borrowed', async () => {

@@ -1,8 +1,10 @@
 // Upstream instances: round robin, one retry for idempotent calls, active
 // health checks taking a dead instance out, a circuit breaker per instance.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { readJson } from '@bamboo/testing';
-import { admin, fakeService, startApollo } from './helpers.js';
+import { admin, fakeService, onCleanup, startApollo } from './helpers.js';
 
 const DEAD = 'http://127.0.0.1:1';
 
@@ -55,5 +57,35 @@ describe('circuit breaker', () => {
     expect(codes.slice(5)).toEqual(['circuit_open', 'circuit_open']);
     const view = await readJson(await admin(node.url, 'GET', '/admin/routes'));
     expect(view.upstreams[DEAD].circuit).toBe('open');
+  });
+
+  it('lets a trial call through after the reset time and closes again when the instance has recovered', async () => {
+    // An instance that hangs up on every request while broken (a 502 that counts as a failure).
+    let broken = true;
+    const server = createServer((req, res) => {
+      if (broken) return req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise((resolve) => server.close(() => resolve())));
+    const flaky = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const live = await fakeService();
+    const node = await startApollo({ APOLLO_BREAKER_RESET_MS: '300' });
+    await node.apollo.routes.replace([{ prefix: '/v1/rooms', service: 'villa', upstreams: [flaky, live.url], auth: 'public' }]);
+    const post = () => fetch(`${node.url}/v1/rooms/1`, { method: 'POST' });
+    for (let i = 0; i < 10; i++) await post(); // half of them on the broken instance
+    const circuit = async () => (await readJson(await admin(node.url, 'GET', '/admin/routes'))).upstreams[flaky].circuit;
+    expect(await circuit()).toBe('open');
+    const before = live.seen.length;
+    for (let i = 0; i < 4; i++) expect((await post()).status).toBe(200); // all on the live instance while open
+    expect(live.seen.length - before).toBe(4);
+
+    broken = false;
+    await new Promise((r) => setTimeout(r, 350));
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post()).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect(await circuit()).toBe('closed');
+    expect(live.seen.length - before).toBeLessThan(8); // the recovered instance takes its share again
   });
 });

@@ -221,9 +221,12 @@ class PublicPath {
     const status = ex.res.statusCode;
     if (ex.log) {
       ex.log.status = status;
-      const labels = { client: ex.log.client, route: ex.log.route };
-      metrics.requests.inc({ ...labels, status: String(status) });
-      metrics.latency.observe(labels, seconds);
+      const { client, route } = ex.log;
+      // Literals, not a spread of one into the other: V8 promotes the
+      // spread's copies to the old generation, and the major collections
+      // they bring were the public path's p99 at half load.
+      metrics.requests.inc({ client, route, status: String(status) });
+      metrics.latency.observe({ client, route }, seconds);
     }
     const log = () => logger.child({ reqId: ex.requestId });
     recordRequest(http, log, logger, { method: ex.method, route: ROUTE_LABEL, path: ex.path, status, seconds, logFields: ex.log });

@@ -27,8 +27,16 @@ export type Decision =
       headers: Record<string, string>;
     };
 
+/** Idle in-flight counters are dropped once there are more than this many (anonymous callers are keyed per address). */
+const SWEEP_ABOVE = 10_000;
+
 export class Limits {
-  private readonly inFlight = new Map<string, number>();
+  /**
+   * Requests in flight per subject. A counter stays while it is idle: deleting
+   * and re-adding a key per request churned the Map's table, and every new
+   * table outlived a scavenge into V8's old generation.
+   */
+  private readonly inFlight = new Map<string, { running: number }>();
 
   constructor(
     private readonly store: AdmissionStore,
@@ -36,8 +44,8 @@ export class Limits {
   ) {}
 
   async admit(subject: Subject): Promise<Decision> {
-    const running = this.inFlight.get(subject.key) ?? 0;
-    if (running >= subject.concurrency) {
+    const counter = this.inFlight.get(subject.key) ?? this.newCounter(subject.key);
+    if (counter.running >= subject.concurrency) {
       return {
         allowed: false,
         code: 'concurrency_limit',
@@ -45,14 +53,12 @@ export class Limits {
         headers: { 'retry-after': '1' },
       };
     }
-    this.inFlight.set(subject.key, running + 1);
+    counter.running++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      const left = (this.inFlight.get(subject.key) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(subject.key, left);
-      else this.inFlight.delete(subject.key);
+      counter.running--;
     };
     try {
       const day = subject.quotaPerDay === null ? undefined : today(this.timeZone);
@@ -93,5 +99,14 @@ export class Limits {
       release();
       throw error;
     }
+  }
+
+  private newCounter(key: string): { running: number } {
+    if (this.inFlight.size >= SWEEP_ABOVE) {
+      for (const [idle, counter] of this.inFlight) if (counter.running === 0) this.inFlight.delete(idle);
+    }
+    const counter = { running: 0 };
+    this.inFlight.set(key, counter);
+    return counter;
   }
 }

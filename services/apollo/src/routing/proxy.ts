@@ -11,7 +11,7 @@
 // public path to copy straight onto the node response: no web Request or
 // Response on the hot path.
 import type { IncomingHttpHeaders } from 'node:http';
-import CircuitBreaker from 'opossum';
+import { BrokenCircuitError, CircuitState, SamplingBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import { Pool, errors as undiciErrors } from 'undici';
 import {
   IDENTITY_HEADERS,
@@ -62,6 +62,12 @@ export interface ForwardInput {
   clientAddress?: string | undefined;
 }
 
+/** An instance's circuit: opens on the error rate over 10 s (at least 5 calls), tries one call after resetMs. */
+interface Breaker {
+  policy: CircuitBreakerPolicy;
+  openedAt: number;
+}
+
 export interface BreakerOptions {
   /** Error percentage over the last 10 s that opens the circuit. */
   errorPercent: number;
@@ -69,16 +75,14 @@ export interface BreakerOptions {
   resetMs: number;
 }
 
-type Send = (upstream: string, route: Route, input: ForwardInput) => Promise<UpstreamAnswer>;
-
 export class Proxy {
   private readonly pools = new Map<string, Pool>();
-  private readonly breakers = new Map<string, CircuitBreaker<Parameters<Send>, UpstreamAnswer>>();
+  private readonly breakers = new Map<string, Breaker>();
   private readonly cursor = new Map<string, number>();
 
   constructor(
     private readonly internalKey: string,
-    private readonly breaker: BreakerOptions = { errorPercent: 50, resetMs: 10_000 },
+    private readonly breakerOptions: BreakerOptions = { errorPercent: 50, resetMs: 10_000 },
     private readonly health?: HealthChecks,
   ) {}
 
@@ -89,7 +93,7 @@ export class Proxy {
     for (let attempt = 0; ; attempt++) {
       const upstream = order[attempt % order.length]!;
       try {
-        return { answer: await this.circuit(upstream).fire(upstream, route, input), upstream };
+        return { answer: await this.breaker(upstream).policy.execute(() => this.send(upstream, route, input)), upstream };
       } catch (error) {
         const failure = translate(route, error);
         const retryable = failure instanceof ServiceUnavailableError;
@@ -100,11 +104,11 @@ export class Proxy {
 
   /** Circuit state per instance, for the admin view. */
   circuits(): Record<string, 'closed' | 'open' | 'half-open'> {
-    return Object.fromEntries([...this.breakers].map(([u, b]) => [u, b.opened ? 'open' : b.halfOpen ? 'half-open' : 'closed']));
+    const names = { [CircuitState.Closed]: 'closed', [CircuitState.Open]: 'open', [CircuitState.HalfOpen]: 'half-open', [CircuitState.Isolated]: 'open' } as const;
+    return Object.fromEntries([...this.breakers].map(([u, b]) => [u, names[b.policy.state]]));
   }
 
   async close(): Promise<void> {
-    for (const breaker of this.breakers.values()) breaker.shutdown();
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
   }
 
@@ -113,28 +117,32 @@ export class Proxy {
     const start = this.cursor.get(route.prefix) ?? 0;
     this.cursor.set(route.prefix, (start + 1) % route.upstreams.length);
     const rotated = route.upstreams.map((_, i) => route.upstreams[(start + i) % route.upstreams.length]!);
-    const usable = rotated.filter((u) => (this.health?.isHealthy(u) ?? true) && !this.breakers.get(u)?.opened);
+    const now = Date.now();
+    const usable = rotated.filter((u) => (this.health?.isHealthy(u) ?? true) && this.callable(u, now));
     return usable.length > 0 ? [...usable, ...rotated.filter((u) => !usable.includes(u))] : rotated;
   }
 
-  private circuit(upstream: string): CircuitBreaker<Parameters<Send>, UpstreamAnswer> {
+  /** Whether calls may go to the instance: its circuit is closed, or open long enough for a trial call. */
+  private callable(upstream: string, now: number): boolean {
+    const breaker = this.breakers.get(upstream);
+    if (!breaker) return true;
+    const { state } = breaker.policy;
+    return state === CircuitState.Closed || (state === CircuitState.Open && now - breaker.openedAt >= this.breakerOptions.resetMs);
+  }
+
+  private breaker(upstream: string): Breaker {
     let breaker = this.breakers.get(upstream);
     if (!breaker) {
-      breaker = new CircuitBreaker<Parameters<Send>, UpstreamAnswer>((u, route, input) => this.send(u, route, input), {
-        timeout: false, // the route's own timeouts apply (504)
-        errorThresholdPercentage: this.breaker.errorPercent,
-        resetTimeout: this.breaker.resetMs,
-        rollingCountTimeout: 10_000,
-        rollingCountBuckets: 10,
-        volumeThreshold: 5,
-        // Only the error rate opens a circuit. opossum's defaults also join
-        // and sort every call's latency of the 10 s window once a second,
-        // for percentiles and a snapshot nobody reads: at 10k req/s, 100k
-        // numbers and a multi-ms stall of the event loop every second.
-        rollingPercentilesEnabled: false,
-        enableSnapshots: false,
+      const policy = circuitBreaker(handleAll, {
+        halfOpenAfter: this.breakerOptions.resetMs,
+        // Counts per window only: a breaker that kept every call's latency
+        // for its window (opossum does) fed V8's old generation and its
+        // major collections, apollo's p99 at half load.
+        breaker: new SamplingBreaker({ threshold: this.breakerOptions.errorPercent / 100, duration: 10_000, minimumRps: 0.5 }),
       });
-      this.breakers.set(upstream, breaker);
+      const opened: Breaker = { policy, openedAt: 0 };
+      policy.onBreak(() => (opened.openedAt = Date.now()));
+      this.breakers.set(upstream, (breaker = opened));
     }
     return breaker;
   }
@@ -175,9 +183,7 @@ export class Proxy {
       path: input.pathWithQuery,
       headers,
       body: input.body ?? null,
-      headersTimeout: route.timeoutMs,
-      bodyTimeout: route.timeoutMs,
-    });
+    }, route.timeoutMs);
   }
 }
 
@@ -187,7 +193,7 @@ function pushAll(list: string[], headers: Record<string, string>): void {
 
 function translate(route: Route, error: unknown): Error {
   if (error instanceof GatewayTimeoutError || error instanceof BadGatewayError || error instanceof ServiceUnavailableError) return error;
-  if ((error as { code?: string }).code === 'EOPENBREAKER') {
+  if (error instanceof BrokenCircuitError) {
     return new ServiceUnavailableError(`${route.service} is failing; its circuit is open`, 'circuit_open');
   }
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
