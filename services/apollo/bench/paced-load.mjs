@@ -3,9 +3,10 @@
 // at the start of that second, so its "half load" is bursts at full speed;
 // here requests are spread evenly (every millisecond, those now due), and each
 // latency counts from when the request was due, so a stall is not hidden.
-// The first second (PACED_WARMUP_S) runs at the same rate uncounted: a new
+// The first 3 s (PACED_WARMUP_S) run at the same rate uncounted: a new
 // process opening its connections and compiling its hot paths is not what
-// the target adds.
+// the target adds (with 1 s, the backlog of that start was often still
+// draining when counting began, worth 100-200 ms at the next second's top).
 //
 //   node paced-load.mjs <url> <rate per s> <seconds> [connections] [headers JSON]
 // Prints one JSON line: sent, ok, non2xx, errors, rps, p50, p99, max (ms).
@@ -18,7 +19,7 @@ const seconds = Number(secondsArg);
 const headers = headersArg ? JSON.parse(headersArg) : {};
 const pool = new Pool(target.origin, { connections: Number(connectionsArg ?? 50), pipelining: 1 });
 const path = target.pathname + target.search;
-const warmup = Math.round(rate * Number(process.env.PACED_WARMUP_S ?? 1));
+const warmup = Math.round(rate * Number(process.env.PACED_WARMUP_S ?? 3));
 const total = warmup + Math.round(rate * seconds);
 const latencies = new Float64Array(total - warmup);
 let sent = 0;
