@@ -28,38 +28,58 @@ let ok = 0;
 let non2xx = 0;
 let errors = 0;
 
+let answered = 0;
+let allAnswered;
+const finished = new Promise((resolve) => (allAnswered = resolve));
+
+function settle(due, counted, outcome) {
+  if (counted) {
+    if (outcome === 'ok') ok++;
+    else if (outcome === 'non2xx') non2xx++;
+    else errors++;
+    latencies[done++] = performance.now() - due;
+  }
+  if (++answered === total) allAnswered();
+}
+
+/**
+ * One request's answer through undici's raw dispatch interface: the
+ * generator shares the cores with what it measures, so it spends as little
+ * as it can per request (no promise, stream or header object, no closure).
+ */
+class Answer {
+  constructor(due, counted) {
+    this.due = due;
+    this.counted = counted;
+    this.status = 0;
+  }
+  onConnect() {}
+  onHeaders(status) {
+    this.status = status;
+    return true;
+  }
+  onData() {
+    return true;
+  }
+  onComplete() {
+    settle(this.due, this.counted, this.status >= 200 && this.status < 300 ? 'ok' : 'non2xx');
+  }
+  onError() {
+    settle(this.due, this.counted, 'error');
+  }
+}
+
 const start = performance.now();
-const finished = new Promise((resolve) => {
-  let answered = 0;
-  const one = (due, counted) => {
-    const settle = (outcome) => {
-      if (counted) {
-        if (outcome === 'ok') ok++;
-        else if (outcome === 'non2xx') non2xx++;
-        else errors++;
-        latencies[done++] = performance.now() - due;
-      }
-      if (++answered === total) resolve();
-    };
-    pool.request({ method: 'GET', path, headers }).then(
-      async (res) => {
-        await res.body.dump();
-        settle(res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'non2xx');
-      },
-      () => settle('error'),
-    );
-  };
-  const tick = () => {
-    const now = performance.now();
-    const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
-    while (sent < due) {
-      one(start + (sent * 1000) / rate, sent >= warmup);
-      sent++;
-    }
-    if (sent < total) setTimeout(tick, 1);
-  };
-  tick();
-});
+/** Every millisecond: the requests now due. */
+function tick() {
+  const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + 1);
+  while (sent < due) {
+    pool.dispatch({ method: 'GET', path, headers }, new Answer(start + (sent * 1000) / rate, sent >= warmup));
+    sent++;
+  }
+  if (sent < total) setTimeout(tick, 1);
+}
+tick();
 await finished;
 const elapsed = (performance.now() - start) / 1000 - warmup / rate;
 const sorted = latencies.slice(0, done).sort();
