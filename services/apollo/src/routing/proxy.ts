@@ -88,16 +88,17 @@ export class Proxy {
 
   /** The service's answer and the instance that gave it. */
   async forward(route: Route, input: ForwardInput): Promise<{ answer: UpstreamAnswer; upstream: string }> {
-    const order = this.candidates(route);
     const tries = IDEMPOTENT.has(input.method) ? 2 : 1;
-    for (let attempt = 0; ; attempt++) {
-      const upstream = order[attempt % order.length]!;
+    let upstream = this.pick(route);
+    for (let attempt = 1; ; attempt++) {
+      const chosen = upstream;
       try {
-        return { answer: await this.breaker(upstream).policy.execute(() => this.send(upstream, route, input)), upstream };
+        return { answer: await this.breaker(chosen).policy.execute(() => this.send(chosen, route, input)), upstream: chosen };
       } catch (error) {
         const failure = translate(route, error);
         const retryable = failure instanceof ServiceUnavailableError;
-        if (!retryable || attempt + 1 >= tries) throw failure;
+        if (!retryable || attempt >= tries) throw failure;
+        upstream = this.pick(route, chosen);
       }
     }
   }
@@ -112,14 +113,26 @@ export class Proxy {
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
   }
 
-  /** Instances in round-robin order, usable ones first; all of them if none is usable. */
-  private candidates(route: Route): string[] {
-    const start = this.cursor.get(route.prefix) ?? 0;
-    this.cursor.set(route.prefix, (start + 1) % route.upstreams.length);
-    const rotated = route.upstreams.map((_, i) => route.upstreams[(start + i) % route.upstreams.length]!);
+  /**
+   * The next instance in round-robin order that is healthy and callable, else
+   * the next one at all; for a retry (`tried` given), another than the one
+   * tried when there is another. No arrays per call: this runs per request.
+   */
+  private pick(route: Route, tried?: string): string {
+    const { upstreams } = route;
+    if (upstreams.length === 1) return upstreams[0]!;
+    let start = this.cursor.get(route.prefix) ?? 0;
+    if (tried === undefined) this.cursor.set(route.prefix, (start + 1) % upstreams.length);
+    else start = (upstreams.indexOf(tried) + 1) % upstreams.length;
     const now = Date.now();
-    const usable = rotated.filter((u) => (this.health?.isHealthy(u) ?? true) && this.callable(u, now));
-    return usable.length > 0 ? [...usable, ...rotated.filter((u) => !usable.includes(u))] : rotated;
+    let fallback: string | undefined;
+    for (let i = 0; i < upstreams.length; i++) {
+      const upstream = upstreams[(start + i) % upstreams.length]!;
+      if (upstream === tried) continue;
+      if ((this.health?.isHealthy(upstream) ?? true) && this.callable(upstream, now)) return upstream;
+      fallback ??= upstream;
+    }
+    return fallback ?? upstreams[start]!;
   }
 
   /** Whether calls may go to the instance: its circuit is closed, or open long enough for a trial call. */
