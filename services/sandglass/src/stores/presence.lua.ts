@@ -137,7 +137,7 @@ local function changed(uid, u)
 end
 
 -- Moves the stretch's pending time (cnt to last, all on cday) into the
--- durations. Returns whether there was any.
+-- durations. Returns whether there was pending time to move.
 local function fold(uid, u)
   local cnt = tonumber(u.cnt)
   if not (cnt and u.last > cnt) then return false end
