@@ -3,7 +3,9 @@
 // through apollo with bearer auth and a limit check on the memory and the
 // Redis engine; then apollo's added p99 at half its saturation rate, and the
 // isolation of a well-behaved client while another floods at 10x its limit.
-// Every server and the load generators run in their own process: autocannon
+// A bare Node proxy (bench/bare-proxy.mjs: node:http and undici, nothing
+// else) is the floor of any Node proxy here, and is paced beside apollo with
+// nginx. Every server and the load generators run in their own process: autocannon
 // for saturation, paced-load.mjs (a steady open-loop rate) for latency at a
 // given rate. Saturation runs go in rounds, alternating the proxies, and each
 // figure is the best round, so a burst of other work on the machine does not
@@ -212,6 +214,8 @@ async function main(): Promise<void> {
   console.log(`apollo benchmark: ${SECONDS} s per saturation run, ${PACED_SECONDS} s per paced run (after 3 s uncounted), ${CONNECTIONS} connections, GET ${path}, best of ${ROUNDS} rounds, load average ${load1}, ${new Date().toISOString()}\n`);
 
   const { port: fastifyPort, pid: fastifyPid } = await start('node', [join(here, 'fastify-proxy.mjs')], { UPSTREAM: upstream });
+  const { port: barePort, pid: barePid } = await start('node', [join(here, 'bare-proxy.mjs')], { UPSTREAM: upstream });
+  const bare = `http://127.0.0.1:${barePort}`;
   const nginx = await startNginx(upstreamPort);
   const memory = await startApollo(upstream, {});
   const memAuth = { authorization: `Bearer ${await memory.token(unlimited)}` };
@@ -223,6 +227,7 @@ async function main(): Promise<void> {
   const targets: Array<{ name: string; url: string; headers?: Record<string, string>; pid?: number }> = [
     { name: 'upstream directly', url: upstream + path, pid: upstreamPid },
     { name: '@fastify/http-proxy (no auth)', url: `http://127.0.0.1:${fastifyPort}${path}`, pid: fastifyPid },
+    { name: 'bare Node proxy (floor)', url: bare + path, pid: barePid },
     ...(nginx ? [{ name: 'nginx', url: nginx + path }] : []),
     { name: 'apollo, bearer + limit, memory', url: memory.url + path, headers: memAuth, pid: memory.pid },
     ...(onRedis ? [{ name: 'apollo, bearer + limit, Redis', url: onRedis.url + path, headers: redisAuth, pid: onRedis.pid }] : []),
@@ -247,21 +252,25 @@ async function main(): Promise<void> {
 
   // Latency runs alternate too, and each figure is the round with the lowest p99.
   const half = Math.max(1, Math.round(apolloMemory.rps / 2));
-  // fastify at the same rate says what any Node proxy in the path adds on this machine.
-  const halfRounds = { direct: [] as Result[], apollo: [] as Result[], fastify: [] as Result[] };
+  // The references at the same rate: fastify (a tuned Node proxy), the bare
+  // Node proxy (what the Node HTTP stack alone adds here) and nginx (C).
+  const paces = [
+    { name: 'upstream directly', url: upstream + path, headers: {} },
+    { name: 'apollo', url: memory.url + path, headers: memAuth },
+    { name: '@fastify/http-proxy (reference)', url: `http://127.0.0.1:${fastifyPort}${path}`, headers: {} },
+    { name: 'bare Node proxy (floor)', url: bare + path, headers: {} },
+    ...(nginx ? [{ name: 'nginx (reference)', url: nginx + path, headers: {} }] : []),
+  ];
+  const halfRounds = new Map<string, Result[]>(paces.map((p) => [p.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    halfRounds.direct.push(await paced(upstream + path, half));
-    halfRounds.apollo.push(await paced(memory.url + path, half, memAuth));
-    halfRounds.fastify.push(await paced(`http://127.0.0.1:${fastifyPort}${path}`, half));
+    for (const p of paces) halfRounds.get(p.name)!.push(await paced(p.url, half, p.headers));
   }
-  const directHalf = calmest(halfRounds.direct);
-  const apolloHalf = calmest(halfRounds.apollo);
-  const fastifyHalf = calmest(halfRounds.fastify);
+  const halfBest = new Map([...halfRounds].map(([name, r]) => [name, calmest(r)]));
+  const directHalf = halfBest.get('upstream directly')!;
   console.log(`\nat ${half} req/s, evenly paced (half of apollo's saturation, memory engine), lowest p99 of ${ROUNDS} rounds:`);
-  console.log(`${line('  upstream directly', directHalf)}   (p99s: ${p99s(halfRounds.direct)})`);
-  console.log(`${line('  apollo', apolloHalf)}   (p99s: ${p99s(halfRounds.apollo)})`);
-  console.log(`${line('  @fastify/http-proxy (reference)', fastifyHalf)}   (p99s: ${p99s(halfRounds.fastify)})`);
-  console.log(`  apollo's added p99: ${(apolloHalf.p99 - directHalf.p99).toFixed(2)} ms (target ≤ 2 ms); fastify's: ${(fastifyHalf.p99 - directHalf.p99).toFixed(2)} ms`);
+  for (const p of paces) console.log(`${line(`  ${p.name}`, halfBest.get(p.name)!)}   (p99s: ${p99s(halfRounds.get(p.name)!)})`);
+  const added = (name: string) => `${(halfBest.get(name)!.p99 - directHalf.p99).toFixed(2)} ms`;
+  console.log(`  added p99: apollo ${added('apollo')} (target ≤ 2 ms); fastify ${added('@fastify/http-proxy (reference)')}; bare Node proxy ${added('bare Node proxy (floor)')}${nginx ? `; nginx ${added('nginx (reference)')}` : ''}`);
 
   // Isolation: A is limited to 100 req/s and sends 1000 req/s; B sends 100 req/s within its limit.
   const perSecond = (n: number) => ({ limits: { read: { limit: n * 60, windowSeconds: 60 } } });
