@@ -54,11 +54,27 @@ function padsOf(key: string): { inner: Buffer; outer: Buffer } {
   return found;
 }
 
+/**
+ * Scratch space for the two hashed messages: [pad | message] and
+ * [pad | inner digest]. hash() is synchronous, so one buffer per process is
+ * enough, and nothing is allocated per call: a fresh digest Buffer is an
+ * ArrayBuffer that each young-generation GC had to sweep (apollo signs every
+ * forwarded request, and that sweep was part of every scavenge's pause).
+ */
+let innerScratch = Buffer.allocUnsafeSlow(SHA256_BLOCK + 1024);
+const outerScratch = Buffer.allocUnsafeSlow(SHA256_BLOCK + 32);
+
 /** HMAC-SHA256(key, message) in hex. */
 export function hmacSha256Hex(key: string, message: string): string {
   const { inner, outer } = padsOf(key);
-  const innerDigest = hash('sha256', Buffer.concat([inner, Buffer.from(message)]), 'buffer');
-  return hash('sha256', Buffer.concat([outer, innerDigest]), 'hex');
+  const length = SHA256_BLOCK + Buffer.byteLength(message);
+  if (length > innerScratch.length) innerScratch = Buffer.allocUnsafeSlow(length);
+  inner.copy(innerScratch);
+  innerScratch.write(message, SHA256_BLOCK);
+  const innerDigest = hash('sha256', innerScratch.subarray(0, length), 'binary'); // latin1: one char per byte
+  outer.copy(outerScratch);
+  outerScratch.write(innerDigest, SHA256_BLOCK, 'binary');
+  return hash('sha256', outerScratch, 'hex');
 }
 
 export function computeSignature(key: string, input: SignInput): string {
