@@ -1,6 +1,6 @@
 import { openHotState } from '@bamboo/engines';
 import { deleteRedisKeys, describeRedis, uniquePrefix } from '@bamboo/testing';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bankContract, giftDraft, topUpDraft } from './bank.contract.js';
 import { MemoryBank } from './bank.memory.js';
 import { RedisBank } from './bank.redis.js';
@@ -25,7 +25,12 @@ describeRedis('on Redis', (redisUrl) => {
 });
 
 describe('MemoryBank.restore', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('rebuilds counters, summaries and idempotency from ledger entries, once', async () => {
+    // The drafts carry a fixed date (so summary keys are fixed); the clock is
+    // set to it, so their idempotency window is not over by the time this runs.
+    vi.useFakeTimers({ toFake: ['Date'], now: giftDraft({ fromUid: 'a', toUid: 'b' }).at });
     const live = new MemoryBank();
     await live.credit(topUpDraft('fan', 100, 'pay-1'), { ttlMs: 60_000 });
     const draft = giftDraft({ fromUid: 'fan', toUid: 'anchor', count: 2 });
