@@ -214,6 +214,7 @@ async function main(): Promise<void> {
   console.log(`apollo benchmark: ${SECONDS} s per saturation run, ${PACED_SECONDS} s per paced run (after 3 s uncounted), ${CONNECTIONS} connections, GET ${path}, best of ${ROUNDS} rounds, load average ${load1}, ${new Date().toISOString()}\n`);
 
   const { port: fastifyPort, pid: fastifyPid } = await start('node', [join(here, 'fastify-proxy.mjs')], { UPSTREAM: upstream });
+  const fastifyProxy = `http://127.0.0.1:${fastifyPort}`;
   const { port: barePort, pid: barePid } = await start('node', [join(here, 'bare-proxy.mjs')], { UPSTREAM: upstream });
   const bare = `http://127.0.0.1:${barePort}`;
   const nginx = await startNginx(upstreamPort);
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
 
   const targets: Array<{ name: string; url: string; headers?: Record<string, string>; pid?: number }> = [
     { name: 'upstream directly', url: upstream + path, pid: upstreamPid },
-    { name: '@fastify/http-proxy (no auth)', url: `http://127.0.0.1:${fastifyPort}${path}`, pid: fastifyPid },
+    { name: '@fastify/http-proxy (no auth)', url: fastifyProxy + path, pid: fastifyPid },
     { name: 'bare Node proxy (floor)', url: bare + path, pid: barePid },
     ...(nginx ? [{ name: 'nginx', url: nginx + path }] : []),
     { name: 'apollo, bearer + limit, memory', url: memory.url + path, headers: memAuth, pid: memory.pid },
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
   const paces = [
     { name: 'upstream directly', url: upstream + path, headers: {} },
     { name: 'apollo', url: memory.url + path, headers: memAuth },
-    { name: '@fastify/http-proxy (reference)', url: `http://127.0.0.1:${fastifyPort}${path}`, headers: {} },
+    { name: '@fastify/http-proxy (reference)', url: fastifyProxy + path, headers: {} },
     { name: 'bare Node proxy (floor)', url: bare + path, headers: {} },
     ...(nginx ? [{ name: 'nginx (reference)', url: nginx + path, headers: {} }] : []),
   ];

@@ -16,13 +16,14 @@ export interface BankHarness {
 
 const TTL = 60_000;
 const COMBO_MS = 60_000;
-const AT = Date.UTC(2026, 10, 25, 12, 0, 0);
+/** The date of every draft: a fixed day, so the summary keys the contract expects are fixed. */
+export const DRAFT_AT = Date.UTC(2026, 10, 25, 12, 0, 0);
 
 let n = 0;
 const uid = (label: string) => `${label}-${++n}-${randomUUID().slice(0, 6)}`;
 
 export function topUpDraft(to: string, delta: number, key: string = randomUUID()): CreditDraft {
-  return { _id: randomUUID(), kind: 'topup', key: `topup:${key}`, fingerprint: `fp-${to}-${delta}`, at: AT, uid: to, delta, reason: null };
+  return { _id: randomUUID(), kind: 'topup', key: `topup:${key}`, fingerprint: `fp-${to}-${delta}`, at: DRAFT_AT, uid: to, delta, reason: null };
 }
 
 export function giftDraft(p: Partial<GiftDraft> & { fromUid: string; toUid: string }): GiftDraft {
@@ -33,7 +34,7 @@ export function giftDraft(p: Partial<GiftDraft> & { fromUid: string; toUid: stri
     kind: 'gift',
     key: `gift:${randomUUID()}`,
     fingerprint: 'fp',
-    at: AT,
+    at: DRAFT_AT,
     roomId: 'room-1',
     sessionId: 'session-1',
     giftId: 'rose',

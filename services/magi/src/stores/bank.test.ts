@@ -1,7 +1,7 @@
 import { openHotState } from '@bamboo/engines';
 import { deleteRedisKeys, describeRedis, uniquePrefix } from '@bamboo/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bankContract, giftDraft, topUpDraft } from './bank.contract.js';
+import { DRAFT_AT, bankContract, giftDraft, topUpDraft } from './bank.contract.js';
 import { MemoryBank } from './bank.memory.js';
 import { RedisBank } from './bank.redis.js';
 import { summaryIncrements } from '../ledger/summaries.js';
@@ -28,9 +28,9 @@ describe('MemoryBank.restore', () => {
   afterEach(() => vi.useRealTimers());
 
   it('rebuilds counters, summaries and idempotency from ledger entries, once', async () => {
-    // The drafts carry a fixed date (so summary keys are fixed); the clock is
-    // set to it, so their idempotency window is not over by the time this runs.
-    vi.useFakeTimers({ toFake: ['Date'], now: giftDraft({ fromUid: 'a', toUid: 'b' }).at });
+    // The clock is set to the drafts' fixed date, so their idempotency window
+    // is not over by the time this runs.
+    vi.useFakeTimers({ toFake: ['Date'], now: DRAFT_AT });
     const live = new MemoryBank();
     await live.credit(topUpDraft('fan', 100, 'pay-1'), { ttlMs: 60_000 });
     const draft = giftDraft({ fromUid: 'fan', toUid: 'anchor', count: 2 });
